@@ -1,0 +1,24 @@
+"""funcgrad: exact derivatives of NumPy code, to any order.
+
+    >>> import funcgrad as fg, numpy as np
+    >>> fg.grad(lambda x: np.sum(2 * np.sin(x) + 1))(np.zeros(2))
+    array([2., 2.])
+"""
+
+from funcgrad import tree
+from funcgrad.core.ir import IR
+from funcgrad.core.trace import ConcretizationError, UnexpectedTracerError
+from funcgrad.transforms.api import (
+    grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, linearize, make_ir, stop_gradient, value_and_grad, vhp,
+    vjp, vmap,
+)
+from funcgrad import numpy  # noqa: E402  (the traceable NumPy namespace)
+from funcgrad import testing  # noqa: E402
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "IR", "ConcretizationError", "UnexpectedTracerError", "grad", "hessian", "hvp", "jacfwd", "jacobian", "jacrev",
+    "jvp", "linearize", "make_ir", "numpy", "stop_gradient", "testing", "tree", "value_and_grad", "vhp", "vjp",
+    "vmap",
+]

@@ -1,0 +1,200 @@
+"""The intermediate representation: typed variables, equations and programs.
+
+An :class:`IR` is a list of equations ``outs = prim[params](ins)`` over typed
+variables. It is immutable once built, prints in a readable text form, renders
+in notebooks and has a structural fingerprint for caches::
+
+    >>> import funcgrad as fg, numpy as np
+    >>> print(fg.make_ir(np.sin)(1.0))
+    { lambda a:f64[] .
+        b:f64[] = sin a
+      in b }
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from typing import Any, NamedTuple
+
+import numpy as np
+
+
+class ShapedArray(NamedTuple):
+    """The abstract value of an array: its shape and dtype."""
+
+    shape: tuple[int, ...]
+    dtype: np.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def __str__(self) -> str:
+        return f"{dtype_short(self.dtype)}[{','.join(map(str, self.shape))}]"
+
+
+_SHORT = {"float64": "f64", "float32": "f32", "float16": "f16", "int64": "i64", "int32": "i32",
+          "int16": "i16", "int8": "i8", "uint8": "u8", "bool": "bool", "complex128": "c128",
+          "complex64": "c64", "uint64": "u64", "uint32": "u32"}
+
+
+def dtype_short(dtype: np.dtype) -> str:
+    return _SHORT.get(np.dtype(dtype).name, np.dtype(dtype).name)
+
+
+def aval_of(x: Any) -> ShapedArray:
+    """The abstract value of a concrete array or Python scalar."""
+    if isinstance(x, np.ndarray):
+        return ShapedArray(x.shape, x.dtype)
+    x = np.asarray(x)
+    return ShapedArray(x.shape, x.dtype)
+
+
+class Var:
+    """A variable of the IR; identity is the object, the type is ``aval``."""
+
+    __slots__ = ("aval",)
+
+    def __init__(self, aval: ShapedArray):
+        self.aval = aval
+
+    def __repr__(self) -> str:
+        return f"Var({self.aval})"
+
+
+class Literal:
+    """A constant inlined into an equation (a Python scalar or a small array)."""
+
+    __slots__ = ("val", "aval")
+
+    def __init__(self, val: Any, aval: ShapedArray | None = None):
+        self.val = val
+        self.aval = aval if aval is not None else aval_of(val)
+
+    def __repr__(self) -> str:
+        return f"Literal({self.val!r})"
+
+
+Atom = Var | Literal
+
+
+class Eqn:
+    """One equation: ``outs = prim[params](ins)``."""
+
+    __slots__ = ("prim", "ins", "outs", "params")
+
+    def __init__(self, prim, ins: tuple, outs: tuple, params: dict):
+        self.prim = prim
+        self.ins = ins
+        self.outs = outs
+        self.params = params
+
+    def __repr__(self) -> str:
+        return f"Eqn({self.prim.name}, {len(self.ins)} ins, {len(self.outs)} outs)"
+
+
+class IR:
+    """A closed program: ``outs = f(*in_vars)`` with constants bound to ``const_vars``.
+
+    ``str(ir)`` prints it, ``ir.eqns`` lists its equations, ``len(ir.eqns)`` is its size.
+    """
+
+    __slots__ = ("in_vars", "const_vars", "consts", "eqns", "outs", "__weakref__")
+
+    def __init__(self, in_vars, eqns, outs, const_vars=(), consts=()):
+        self.in_vars = tuple(in_vars)
+        self.const_vars = tuple(const_vars)
+        self.consts = tuple(consts)
+        self.eqns = tuple(eqns)
+        self.outs = tuple(outs)
+
+    @property
+    def in_avals(self) -> tuple[ShapedArray, ...]:
+        return tuple(v.aval for v in self.in_vars)
+
+    @property
+    def out_avals(self) -> tuple[ShapedArray, ...]:
+        return tuple(v.aval for v in self.outs)
+
+    def __str__(self) -> str:
+        return pretty(self)
+
+    def __repr__(self) -> str:
+        return pretty(self)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<pre>{html.escape(pretty(self))}</pre>"
+
+    def _repr_pretty_(self, p, cycle) -> None:
+        p.text(pretty(self))
+
+    def fingerprint(self) -> str:
+        """A structural hash: equal for IRs that differ only in variable names."""
+        return hashlib.sha256(pretty(self, full_consts=True).encode()).hexdigest()
+
+    def __getstate__(self):
+        return {k: getattr(self, k) for k in self.__slots__ if k != "__weakref__"}
+
+    def __setstate__(self, state):
+        for k, v in state.items():
+            object.__setattr__(self, k, v)
+
+
+# ----------------------------------------------------------------------------- printing
+
+def _names():
+    for n in itertools.count(1):
+        for letters in itertools.product("abcdefghijklmnopqrstuvwxyz", repeat=n):
+            yield "".join(letters)
+
+
+def _format_param(v: Any) -> str:
+    if isinstance(v, IR):
+        return "{ " + pretty(v).replace("\n", "\n    ") + " }"
+    if isinstance(v, np.dtype | type):
+        return dtype_short(v)
+    return repr(v) if isinstance(v, str) else str(v)
+
+
+def pretty(ir: IR, full_consts: bool = False) -> str:
+    """Render an IR as jaxpr-like text."""
+    names: dict[Var, str] = {}
+    gen = _names()
+
+    def name(x) -> str:
+        if isinstance(x, Literal):
+            v = x.val
+            if np.ndim(v) == 0:
+                return repr(v.item() if isinstance(v, np.generic | np.ndarray) else v)
+            text = f"{dtype_short(x.aval.dtype)}{list(x.aval.shape)}"
+            return text + (f"{np.asarray(v).tolist()}" if full_consts else "")
+        if x not in names:
+            names[x] = next(gen)
+        return names[x]
+
+    def decl(v: Var) -> str:
+        return f"{name(v)}:{v.aval}"
+
+    consts = ""
+    if ir.const_vars:
+        consts = " ".join(decl(v) for v in ir.const_vars) + " ; "
+        if full_consts:
+            consts += repr([np.asarray(c).tolist() for c in ir.consts]) + " ; "
+    lines = ["{ lambda " + consts + " ".join(decl(v) for v in ir.in_vars) + " ."]
+    for eqn in ir.eqns:
+        params = ""
+        if eqn.params:
+            params = "[" + ", ".join(f"{k}={_format_param(v)}" for k, v in sorted(eqn.params.items())) + "]"
+        outs = " ".join(decl(v) for v in eqn.outs)
+        ins = " ".join(name(x) for x in eqn.ins)
+        lines.append(f"    {outs} = {eqn.prim.name}{params} {ins}")
+    outs = " ".join(name(x) for x in ir.outs)
+    lines.append(f"  in {outs if len(ir.outs) == 1 else '(' + outs + ')'} }}")
+    return "\n".join(lines)

@@ -1,0 +1,73 @@
+"""NEP 13/18 dispatch: plain ``np.*`` calls on traced values land here.
+
+Functions and ufuncs are matched by name to ``funcgrad.numpy``; anything
+without a traceable version raises ``NotImplementedError`` naming it, never a
+silent wrong or zero derivative.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from funcgrad import numpy as fnp
+from funcgrad.numpy import linalg as fla
+
+_UFUNC_ALIASES = {"absolute": "abs", "true_divide": "divide", "power": "power", "remainder": "mod"}
+
+
+def _build_functions() -> dict:
+    table = {}
+    for name in dir(fnp):
+        if name.startswith("_"):
+            continue
+        ours, theirs = getattr(fnp, name), getattr(np, name, None)
+        if callable(ours) and callable(theirs) and not isinstance(theirs, type) and theirs is not ours:
+            table[theirs] = ours
+    for name in dir(fla):
+        theirs = getattr(np.linalg, name, None)
+        if not name.startswith("_") and callable(theirs) and not isinstance(theirs, type):
+            table[theirs] = getattr(fla, name)
+    return table
+
+
+FUNCTIONS = _build_functions()
+UFUNCS = {u: getattr(fnp, _UFUNC_ALIASES.get(u.__name__, u.__name__))
+          for u in (getattr(np, n) for n in dir(np)) if isinstance(u, np.ufunc)
+          and hasattr(fnp, _UFUNC_ALIASES.get(u.__name__, u.__name__))}
+
+_REDUCE = {np.add: fnp.sum, np.multiply: fnp.prod, np.maximum: fnp.max, np.minimum: fnp.min,
+           np.logical_and: fnp.all, np.logical_or: fnp.any}
+_ACCUMULATE = {np.add: fnp.cumsum, np.multiply: fnp.cumprod}
+
+
+def dispatch_ufunc(ufunc, method, inputs, kwargs):
+    """``__array_ufunc__`` of traced values."""
+    if kwargs.get("out") is not None:
+        raise TypeError(f"numpy.{ufunc.__name__}: out= cannot receive a traced value (traced arrays are "
+                        f"immutable); assign the result instead")
+    kwargs = {k: v for k, v in kwargs.items() if k != "out"}
+    if method == "__call__":
+        fn = UFUNCS.get(ufunc)
+        if fn is not None:
+            return fn(*inputs, **kwargs)
+    elif method == "reduce" and ufunc in _REDUCE:
+        return _REDUCE[ufunc](inputs[0], axis=kwargs.get("axis", 0), keepdims=kwargs.get("keepdims", False))
+    elif method == "accumulate" and ufunc in _ACCUMULATE:
+        return _ACCUMULATE[ufunc](inputs[0], axis=kwargs.get("axis", 0))
+    elif method == "outer" and ufunc in UFUNCS:
+        a, b = fnp.asarray(inputs[0]), fnp.asarray(inputs[1])
+        a = fnp.reshape(a, fnp.shape(a) + (1,) * fnp.ndim(b))
+        return UFUNCS[ufunc](a, b)
+    suffix = "" if method == "__call__" else f".{method}"
+    raise NotImplementedError(f"funcgrad does not support numpy.{ufunc.__name__}{suffix} on traced values")
+
+
+def dispatch_function(func, args, kwargs):
+    """``__array_function__`` of traced values."""
+    fn = FUNCTIONS.get(func)
+    if fn is None:
+        module = getattr(func, "__module__", "numpy") or "numpy"
+        name = f"{'numpy.linalg' if 'linalg' in module else 'numpy'}.{func.__name__}"
+        raise NotImplementedError(f"funcgrad does not support {name} on traced values "
+                                  f"(no derivative rule); see funcgrad.numpy for the supported functions")
+    return fn(*args, **kwargs)

@@ -1,0 +1,283 @@
+"""Elementwise primitives and their derivative tables.
+
+Each differentiable unary primitive is one row ``name: (numpy impl, d(ans, x))``:
+the forward rule is ``t * d`` and the reverse rule ``g * d``. Rows whose
+derivative can be infinite use :func:`safe_mul`, so that a zero cotangent (from
+the unselected branch of a ``where``) stays zero instead of becoming NaN.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from funcgrad.core.ir import ShapedArray
+from funcgrad.core.primitive import Primitive
+from funcgrad.ops.util import dtype_of, ndim_of, shape_of, unbroadcast
+
+
+# ----------------------------------------------------------------------------- generic rules
+
+def _elementwise_abstract(impl):
+    def abstract(*args, **params):
+        shapes = [a.shape if isinstance(a, ShapedArray) else np.shape(a) for a in args]
+        probes = [np.ones((), a.dtype) if isinstance(a, ShapedArray) else a for a in args]
+        with np.errstate(all="ignore"):
+            dtype = np.asarray(impl(*probes, **params)).dtype
+        return ShapedArray(np.broadcast_shapes(*shapes), dtype)
+
+    return abstract
+
+
+def batch_elementwise(prim):
+    """vmap rule for a broadcasting elementwise primitive: batch axis to the front."""
+
+    def rule(axis_size, args, dims, **params):
+        from funcgrad.ops.shape import moveaxis, reshape
+
+        out_rank = max(ndim_of(a) - (d is not None) for a, d in zip(args, dims))
+        new = []
+        for a, d in zip(args, dims):
+            if d is not None:
+                if d != 0:
+                    a = moveaxis(a, d, 0)
+                shape = shape_of(a)
+                if len(shape) - 1 < out_rank:
+                    a = reshape(a, shape=(shape[0],) + (1,) * (out_rank - len(shape) + 1) + shape[1:])
+            new.append(a)
+        return prim(*new, **params), 0
+
+    return rule
+
+
+def elementwise(name: str, impl, differentiable: bool = True) -> Primitive:
+    prim = Primitive(name, impl, kind="elementwise", differentiable=differentiable,
+                     abstract=_elementwise_abstract(impl))
+    prim.def_batch(batch_elementwise(prim))
+    return prim
+
+
+# ----------------------------------------------------------------------------- safe product
+
+def _safe_mul_impl(g, d):
+    out = np.multiply(g, d)
+    zero = np.equal(g, 0)
+    if np.any(zero):
+        out = np.where(zero, np.zeros((), out.dtype), out)
+    return out
+
+
+safe_mul = elementwise("safe_mul", _safe_mul_impl)
+safe_mul.scalar_form = "(0.0 if {0} == 0 else {0} * {1})"
+safe_mul.def_jvp(lambda t, ans, g, d: safe_mul(t, d), lambda t, ans, g, d: safe_mul(g, t))
+safe_mul.def_vjp(lambda ct, ans, g, d: unbroadcast(safe_mul(ct, d), shape_of(g)),
+                 lambda ct, ans, g, d: unbroadcast(safe_mul(g, ct), shape_of(d)))
+
+
+# ----------------------------------------------------------------------------- unary
+
+def _logistic(x):
+    e = np.exp(-np.abs(x))
+    return np.where(np.greater_equal(x, 0), 1 / (1 + e), e / (1 + e)).astype(np.result_type(x, 1.0), copy=False)
+
+
+# name: (impl, derivative(ans, x), derivative may be infinite)
+UNARY = {
+    "sin": (np.sin, lambda ans, x: cos(x), False),
+    "cos": (np.cos, lambda ans, x: -sin(x), False),
+    "tan": (np.tan, lambda ans, x: 1 + ans * ans, True),
+    "arcsin": (np.arcsin, lambda ans, x: 1 / sqrt(1 - x * x), True),
+    "arccos": (np.arccos, lambda ans, x: -1 / sqrt(1 - x * x), True),
+    "arctan": (np.arctan, lambda ans, x: 1 / (1 + x * x), False),
+    "sinh": (np.sinh, lambda ans, x: cosh(x), False),
+    "cosh": (np.cosh, lambda ans, x: sinh(x), False),
+    "tanh": (np.tanh, lambda ans, x: 1 - ans * ans, False),
+    "arcsinh": (np.arcsinh, lambda ans, x: 1 / sqrt(x * x + 1), False),
+    "arccosh": (np.arccosh, lambda ans, x: 1 / sqrt(x * x - 1), True),
+    "arctanh": (np.arctanh, lambda ans, x: 1 / (1 - x * x), True),
+    "exp": (np.exp, lambda ans, x: ans, False),
+    "exp2": (np.exp2, lambda ans, x: ans * np.log(2.0), False),
+    "expm1": (np.expm1, lambda ans, x: ans + 1, False),
+    "log": (np.log, lambda ans, x: 1 / x, True),
+    "log2": (np.log2, lambda ans, x: 1 / (x * np.log(2.0)), True),
+    "log10": (np.log10, lambda ans, x: 1 / (x * np.log(10.0)), True),
+    "log1p": (np.log1p, lambda ans, x: 1 / (1 + x), True),
+    "sqrt": (np.sqrt, lambda ans, x: 0.5 / ans, True),
+    "cbrt": (np.cbrt, lambda ans, x: 1 / (3 * ans * ans), True),
+    "reciprocal": (lambda x: np.reciprocal(x) if np.issubdtype(dtype_of(x), np.inexact) else np.true_divide(1, x),
+                   lambda ans, x: -(ans * ans), True),
+    "abs": (np.abs, lambda ans, x: sign(x), False),
+    "logistic": (_logistic, lambda ans, x: ans * (1 - ans), False),
+}
+
+NONDIFF_UNARY = {
+    "sign": np.sign, "floor": np.floor, "ceil": np.ceil, "rint": np.rint, "trunc": np.trunc,
+    "logical_not": np.logical_not, "isnan": np.isnan, "isinf": np.isinf, "isfinite": np.isfinite,
+    "signbit": np.signbit, "invert": np.invert,
+}
+
+
+def _unary_rules(prim, deriv, singular):
+    if singular:
+        prim.def_jvp(lambda t, ans, x: safe_mul(t, deriv(ans, x)))
+        prim.def_vjp(lambda g, ans, x: safe_mul(g, deriv(ans, x)))
+    else:
+        prim.def_jvp(lambda t, ans, x: t * deriv(ans, x))
+        prim.def_vjp(lambda g, ans, x: g * deriv(ans, x))
+
+
+def _define_unary(name):
+    impl, deriv, singular = UNARY[name]
+    prim = elementwise(name, impl)
+    _unary_rules(prim, deriv, singular)
+    return prim
+
+
+(
+    sin, cos, tan, arcsin, arccos, arctan, sinh, cosh, tanh, arcsinh, arccosh, arctanh, exp, exp2,
+    expm1, log, log2, log10, log1p, sqrt, cbrt, reciprocal, abs, logistic,
+) = map(_define_unary, UNARY)
+(
+    sign, floor, ceil, rint, trunc, logical_not, isnan, isinf, isfinite, signbit, invert,
+) = (
+    elementwise(name, impl, differentiable=False) for name, impl in NONDIFF_UNARY.items())
+
+neg = elementwise("neg", np.negative)
+neg.def_jvp(lambda t, ans, x: neg(t))
+neg.def_vjp(lambda g, ans, x: neg(g))
+
+round = elementwise("round", lambda x, decimals=0: np.round(x, decimals), differentiable=False)
+
+stop_gradient = elementwise("stop_gradient", lambda x: x, differentiable=False)
+
+
+def _convert_impl(x, dtype):
+    return np.asarray(x).astype(dtype, copy=False) if np.ndim(x) else np.asarray(x, dtype=dtype)[()]
+
+
+convert = elementwise("convert", _convert_impl)
+convert.def_jvp(lambda t, ans, x, dtype: convert(t, dtype=dtype) if np.issubdtype(dtype, np.inexact) else None)
+convert.def_vjp(lambda g, ans, x, dtype:
+                convert(g, dtype=dtype_of(x)) if np.issubdtype(dtype_of(x), np.inexact) else None)
+
+
+# ----------------------------------------------------------------------------- binary
+
+add = elementwise("add", np.add)
+add.def_jvp(lambda t, ans, x, y: t, lambda t, ans, x, y: t)
+add.def_vjp(lambda g, ans, x, y: unbroadcast(g, shape_of(x)),
+            lambda g, ans, x, y: unbroadcast(g, shape_of(y)))
+
+sub = elementwise("sub", np.subtract)
+sub.def_jvp(lambda t, ans, x, y: t, lambda t, ans, x, y: neg(t))
+sub.def_vjp(lambda g, ans, x, y: unbroadcast(g, shape_of(x)),
+            lambda g, ans, x, y: unbroadcast(neg(g), shape_of(y)))
+
+mul = elementwise("mul", np.multiply)
+mul.def_jvp(lambda t, ans, x, y: t * y, lambda t, ans, x, y: x * t)
+mul.def_vjp(lambda g, ans, x, y: unbroadcast(g * y, shape_of(x)),
+            lambda g, ans, x, y: unbroadcast(x * g, shape_of(y)))
+
+div = elementwise("div", np.true_divide)
+
+
+def _over(t, y):
+    """``t / y``, keeping a zero ``t`` zero where ``y`` may vanish."""
+    if isinstance(y, int | float | np.generic) and y != 0:
+        return t / y
+    return safe_mul(t, 1 / y)
+
+
+div.def_jvp(lambda t, ans, x, y: _over(t, y), lambda t, ans, x, y: safe_mul(neg(t), ans / y))
+div.def_vjp(lambda g, ans, x, y: unbroadcast(_over(g, y), shape_of(x)),
+            lambda g, ans, x, y: unbroadcast(safe_mul(neg(g), ans / y), shape_of(y)))
+
+
+def power_const(x, n):
+    """``x ** n``, written as a product for the small exponents derivatives produce."""
+    if isinstance(n, int | float) and not isinstance(n, bool):
+        if n == 1:
+            return x
+        if n == 2:
+            return x * x
+    return pow(x, n)
+
+
+def _pow_d0(ans, x, y):
+    return y * power_const(x, y - 1)
+
+
+def _pow_d1(ans, x, y):
+    return ans * log(select(x == 0, 1, x))
+
+
+pow = elementwise("pow", np.power)
+pow.def_jvp(lambda t, ans, x, y: safe_mul(t, _pow_d0(ans, x, y)),
+            lambda t, ans, x, y: safe_mul(t, _pow_d1(ans, x, y)))
+pow.def_vjp(lambda g, ans, x, y: unbroadcast(safe_mul(g, _pow_d0(ans, x, y)), shape_of(x)),
+            lambda g, ans, x, y: unbroadcast(safe_mul(g, _pow_d1(ans, x, y)), shape_of(y)))
+
+
+def _balanced(g, x, ans, y):
+    """The share of ``g`` that ``x`` gets in ``max``/``min``: all of it, or half at a tie."""
+    return select(x == ans, select(x == y, g * 0.5, g), 0)
+
+
+maximum = elementwise("maximum", np.maximum)
+minimum = elementwise("minimum", np.minimum)
+for _p in (maximum, minimum):
+    _p.def_jvp(lambda t, ans, x, y: _balanced(t, x, ans, y), lambda t, ans, x, y: _balanced(t, y, ans, x))
+    _p.def_vjp(lambda g, ans, x, y: unbroadcast(_balanced(g, x, ans, y), shape_of(x)),
+               lambda g, ans, x, y: unbroadcast(_balanced(g, y, ans, x), shape_of(y)))
+
+BINARY = {
+    # name: (impl, d/dx(ans, x, y), d/dy(ans, x, y))
+    "arctan2": (np.arctan2, lambda ans, x, y: y / (x * x + y * y), lambda ans, x, y: -x / (x * x + y * y)),
+    "hypot": (np.hypot, lambda ans, x, y: x / ans, lambda ans, x, y: y / ans),
+    "logaddexp": (np.logaddexp, lambda ans, x, y: exp(x - ans), lambda ans, x, y: exp(y - ans)),
+    "logaddexp2": (np.logaddexp2, lambda ans, x, y: exp2(x - ans), lambda ans, x, y: exp2(y - ans)),
+    "fmod": (np.fmod, lambda ans, x, y: 1, lambda ans, x, y: -trunc(x / y)),
+    "mod": (np.mod, lambda ans, x, y: 1, lambda ans, x, y: -floor(x / y)),
+}
+
+
+def _binary_rules(prim, d0, d1):
+    prim.def_jvp(lambda t, ans, x, y: safe_mul(t, d0(ans, x, y)), lambda t, ans, x, y: safe_mul(t, d1(ans, x, y)))
+    prim.def_vjp(lambda g, ans, x, y: unbroadcast(safe_mul(g, d0(ans, x, y)), shape_of(x)),
+                 lambda g, ans, x, y: unbroadcast(safe_mul(g, d1(ans, x, y)), shape_of(y)))
+
+
+def _define_binary(name):
+    impl, d0, d1 = BINARY[name]
+    prim = elementwise(name, impl)
+    _binary_rules(prim, d0, d1)
+    return prim
+
+
+(
+    arctan2, hypot, logaddexp, logaddexp2, fmod, mod,
+) = map(_define_binary, BINARY)
+
+NONDIFF_BINARY = {
+    "equal": np.equal, "not_equal": np.not_equal, "less": np.less, "less_equal": np.less_equal,
+    "greater": np.greater, "greater_equal": np.greater_equal, "logical_and": np.logical_and,
+    "logical_or": np.logical_or, "logical_xor": np.logical_xor, "floor_divide": np.floor_divide,
+    "bitwise_and": np.bitwise_and, "bitwise_or": np.bitwise_or, "bitwise_xor": np.bitwise_xor,
+}
+(
+    equal, not_equal, less, less_equal, greater, greater_equal, logical_and, logical_or, logical_xor,
+    floor_divide, bitwise_and, bitwise_or, bitwise_xor,
+) = (
+    elementwise(name, impl, differentiable=False) for name, impl in NONDIFF_BINARY.items())
+
+
+# ----------------------------------------------------------------------------- select
+
+select = elementwise("select", np.where)
+select.def_jvp(None,
+               lambda t, ans, c, x, y: select(c, t, 0),
+               lambda t, ans, c, x, y: select(c, 0, t))
+select.def_vjp(None,
+               lambda g, ans, c, x, y: unbroadcast(select(c, g, 0), shape_of(x)),
+               lambda g, ans, c, x, y: unbroadcast(select(c, 0, g), shape_of(y)))
+
+del _p

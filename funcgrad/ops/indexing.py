@@ -1,0 +1,241 @@
+"""Indexing: ``getitem`` and its transposes ``scatter_add`` and ``scatter_set``.
+
+An index is normalised once into a hashable spec: a tuple whose entries are
+``Slice(start, stop, step)`` (concrete bounds), ints, ``None`` (new axis) or
+``Arr(k)``, the k-th integer-array operand of the primitive. Boolean masks become
+integer arrays (they need concrete values). Index arrays may be traced integers.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from funcgrad.core.ir import ShapedArray
+from funcgrad.core.primitive import Primitive
+from funcgrad.core.trace import Tracer, concrete_or_none
+from funcgrad.ops.util import fallback_abstract, shape_of
+
+
+class Slice(NamedTuple):
+    start: int
+    stop: int | None
+    step: int
+
+    def __str__(self) -> str:
+        stop = "" if self.stop is None else self.stop
+        return f"{self.start}:{stop}" + (f":{self.step}" if self.step != 1 else "")
+
+
+class Arr(NamedTuple):
+    k: int
+
+    def __str__(self) -> str:
+        return f"#{self.k}"
+
+
+class IndexSpec(tuple):
+    """A normalised index (hashable; prints like ``[1:3, #0, None]``)."""
+
+    def __str__(self) -> str:
+        return "[" + ", ".join(str(e) for e in self) + "]"
+
+
+def _is_int_scalar(k) -> bool:
+    return isinstance(k, int | np.integer) and not isinstance(k, bool | np.bool_)
+
+
+def normalize_index(shape: tuple[int, ...], key: Any) -> tuple[IndexSpec, list]:
+    """Turn a NumPy index into ``(spec, arrays)``."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    entries: list = []
+    for k in key:
+        if isinstance(k, list):
+            k = np.asarray(k)
+        if isinstance(k, Tracer) and k.dtype == bool or isinstance(k, np.ndarray) and k.dtype == bool:
+            mask = concrete_or_none(k)
+            if mask is None:
+                raise IndexError("indexing with a traced boolean mask needs its concrete value, which is "
+                                 "unknown under jit: use fnp.where(mask, x, 0) instead")
+            entries.extend(np.nonzero(np.asarray(mask)))
+        else:
+            entries.append(k)
+    consumed = sum(0 if (e is None or e is Ellipsis) else 1 for e in entries)
+    if consumed > len(shape):
+        raise IndexError(f"too many indices for array: array is {len(shape)}-dimensional, "
+                         f"but {consumed} were indexed")
+    spec, arrays, dim = [], [], 0
+    for e in entries:
+        if e is Ellipsis:
+            n = len(shape) - consumed
+            spec.extend(Slice(0, shape[dim + j], 1) for j in range(n))
+            dim += n
+            consumed = len(shape)
+        elif e is None:
+            spec.append(None)
+        elif isinstance(e, slice):
+            start, stop, step = e.indices(shape[dim])
+            spec.append(Slice(start, None if stop < 0 else stop, step))
+            dim += 1
+        elif _is_int_scalar(e):
+            n = shape[dim]
+            if not -n <= int(e) < n:
+                raise IndexError(f"index {int(e)} is out of bounds for axis {dim} with size {n}")
+            spec.append(int(e) % n)
+            dim += 1
+        elif isinstance(e, Tracer | np.ndarray) and np.issubdtype(e.dtype, np.integer):
+            spec.append(Arr(len(arrays)))
+            arrays.append(e)
+            dim += 1
+        else:
+            raise IndexError(f"funcgrad cannot index with {type(e).__name__} {e!r}: use ints, slices, "
+                             f"None, Ellipsis, integer arrays or boolean masks")
+    spec.extend(Slice(0, shape[d], 1) for d in range(dim, len(shape)))
+    return IndexSpec(spec), arrays
+
+
+def build_index(spec: IndexSpec, arrays) -> tuple:
+    """The NumPy index that ``spec`` stands for."""
+    return tuple(slice(e.start, e.stop, e.step) if type(e) is Slice
+                 else arrays[e.k] if type(e) is Arr else e for e in spec)
+
+
+def is_basic(spec: IndexSpec) -> bool:
+    return not any(type(e) is Arr for e in spec)
+
+
+def index(x, key):
+    """``x[key]`` as a primitive call (usable in rules and in ``funcgrad.numpy``)."""
+    spec, arrays = normalize_index(shape_of(x), key)
+    if all(type(e) is Slice and e.start == 0 and e.step == 1 and e.stop == n
+           for e, n in zip(spec, shape_of(x))) and len(spec) == len(shape_of(x)):
+        return x
+    return getitem(x, *arrays, idx=spec)
+
+
+# ----------------------------------------------------------------------------- primitives
+
+def _getitem_impl(x, *arrays, idx):
+    return np.asarray(x)[build_index(idx, arrays)]
+
+
+def _scatter_add_impl(u, *arrays, idx, shape):
+    out = np.zeros(shape, np.result_type(u))
+    if arrays:
+        np.add.at(out, build_index(idx, arrays), u)
+    else:
+        out[build_index(idx, arrays)] = u
+    return out
+
+
+def _scatter_set_impl(x, u, *arrays, idx):
+    out = np.array(x, dtype=np.result_type(x, u), copy=True)
+    out[build_index(idx, arrays)] = u
+    return out
+
+
+getitem = Primitive("getitem", _getitem_impl, abstract=fallback_abstract(_getitem_impl))
+scatter_add = Primitive("scatter_add", _scatter_add_impl,
+                        abstract=lambda u, *arrays, idx, shape: ShapedArray(tuple(shape), np.result_type(u.dtype)))
+scatter_set = Primitive("scatter_set", _scatter_set_impl, abstract=fallback_abstract(_scatter_set_impl))
+
+getitem.def_jvp(lambda t, ans, x, *arrays, idx: getitem(t, *arrays, idx=idx))
+getitem.def_vjp(lambda g, ans, x, *arrays, idx: scatter_add(g, *arrays, idx=idx, shape=shape_of(x)))
+
+scatter_add.def_jvp(lambda t, ans, u, *arrays, idx, shape: scatter_add(t, *arrays, idx=idx, shape=shape))
+scatter_add.def_vjp(lambda g, ans, u, *arrays, idx, shape: getitem(g, *arrays, idx=idx))
+
+scatter_set.def_jvp(lambda t, ans, x, u, *arrays, idx: scatter_set(t, 0.0, *arrays, idx=idx),
+                    lambda t, ans, x, u, *arrays, idx: scatter_add(t, *arrays, idx=idx, shape=shape_of(x)))
+scatter_set.def_vjp(lambda g, ans, x, u, *arrays, idx: scatter_set(g, 0.0, *arrays, idx=idx),
+                    lambda g, ans, x, u, *arrays, idx: getitem(g, *arrays, idx=idx))
+
+
+# ----------------------------------------------------------------------------- batching
+
+def _advanced_dims_first(spec: IndexSpec) -> bool:
+    """NumPy puts advanced-index dims first when advanced indices are not adjacent."""
+    adv = [i for i, e in enumerate(spec) if type(e) is Arr or (type(e) is int)]
+    if not any(type(e) is Arr for e in spec):
+        return False
+    return adv != list(range(adv[0], adv[0] + len(adv)))
+
+
+def _index_rank(arrays) -> int:
+    return len(np.broadcast_shapes(*[shape_of(a) for a in arrays])) if arrays else 0
+
+
+def _batched_spec(n, spec, arrays, dims):
+    """Index a batch-leading operand: ``(spec', arrays', out_dim)``."""
+    from funcgrad.ops.shape import moveaxis, reshape
+
+    if all(d is None for d in dims):
+        out_dim = _index_rank(arrays) if _advanced_dims_first((Slice(0, n, 1),) + spec) else 0
+        return IndexSpec((Slice(0, n, 1),) + spec), list(arrays), out_dim
+    # batched index arrays: index the batch axis with an explicit arange
+    rank = max(len(shape_of(a)) - (d is not None) for a, d in zip(arrays, dims))
+    new_arrays = [np.arange(n).reshape((n,) + (1,) * rank)]
+    for a, d in zip(arrays, dims):
+        if d is not None:
+            a = moveaxis(a, d, 0) if d != 0 else a
+            s = shape_of(a)
+            if len(s) - 1 < rank:
+                a = reshape(a, shape=(n,) + (1,) * (rank - len(s) + 1) + s[1:])
+        new_arrays.append(a)
+    shifted = tuple(Arr(e.k + 1) if type(e) is Arr else e for e in spec)
+    return IndexSpec((Arr(0),) + shifted), new_arrays, 0
+
+
+def _getitem_batch(n, args, dims, idx):
+    from funcgrad.ops.shape import broadcast_to, moveaxis
+
+    x, arrays = args[0], args[1:]
+    xd, adims = dims[0], dims[1:]
+    if xd is None:
+        x = broadcast_to(x, shape=(n,) + shape_of(x))
+    elif xd != 0:
+        x = moveaxis(x, xd, 0)
+    spec, new_arrays, out_dim = _batched_spec(n, idx, arrays, adims)
+    return getitem(x, *new_arrays, idx=spec), out_dim
+
+
+def _scatter_add_batch(n, args, dims, idx, shape):
+    from funcgrad.ops.shape import broadcast_to, moveaxis
+
+    u, arrays = args[0], args[1:]
+    ud, adims = dims[0], dims[1:]
+    spec, new_arrays, out_dim = _batched_spec(n, idx, arrays, adims)
+    if ud is None:
+        u = broadcast_to(u, shape=(n,) + shape_of(u))
+        ud = 0
+    if ud != out_dim:
+        u = moveaxis(u, ud, out_dim)
+    return scatter_add(u, *new_arrays, idx=spec, shape=(n,) + tuple(shape)), 0
+
+
+def _scatter_set_batch(n, args, dims, idx):
+    from funcgrad.ops.shape import broadcast_to, moveaxis
+
+    x, u, arrays = args[0], args[1], args[2:]
+    xd, ud, adims = dims[0], dims[1], dims[2:]
+    if xd is None:
+        x = broadcast_to(x, shape=(n,) + shape_of(x))
+    elif xd != 0:
+        x = moveaxis(x, xd, 0)
+    spec, new_arrays, out_dim = _batched_spec(n, idx, arrays, adims)
+    if ud is None:
+        us = shape_of(u)
+        if us:
+            from funcgrad.ops.shape import reshape
+
+            u = reshape(u, shape=us[:out_dim] + (1,) + us[out_dim:])
+    elif ud != out_dim:
+        u = moveaxis(u, ud, out_dim)
+    return scatter_set(x, u, *new_arrays, idx=spec), 0
+
+
+getitem.def_batch(_getitem_batch)
+scatter_add.def_batch(_scatter_add_batch)
+scatter_set.def_batch(_scatter_set_batch)

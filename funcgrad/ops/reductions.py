@@ -1,0 +1,225 @@
+"""Reductions and scans along axes, with their derivative rules.
+
+``axes`` is always a sorted tuple of non-negative ints (the NumPy layer normalises
+it); ``keepdims`` keeps the reduced axes with length one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from funcgrad.core.ir import ShapedArray
+from funcgrad.core.primitive import Primitive
+from funcgrad.ops.elementwise import convert, select
+from funcgrad.ops.util import dtype_of, shape_of
+
+
+def _reduced_shape(shape, axes, keepdims):
+    if keepdims:
+        return tuple(1 if i in axes else n for i, n in enumerate(shape))
+    return tuple(n for i, n in enumerate(shape) if i not in axes)
+
+
+def _reduction_abstract(impl):
+    def abstract(x, axes, keepdims, **params):
+        probe = np.ones((1,) * len(x.shape), x.dtype)
+        dtype = np.asarray(impl(probe, axes=axes, keepdims=keepdims, **params)).dtype
+        return ShapedArray(_reduced_shape(x.shape, axes, keepdims), dtype)
+
+    return abstract
+
+
+def _batch_reduction(prim):
+    def rule(axis_size, args, dims, axes, keepdims, **params):
+        from funcgrad.ops.shape import moveaxis
+
+        (x,), (d,) = args, dims
+        if d != 0:
+            x = moveaxis(x, d, 0)
+        return prim(x, axes=tuple(a + 1 for a in axes), keepdims=keepdims, **params), 0
+
+    return rule
+
+
+def reduction(name, impl, differentiable=True) -> Primitive:
+    prim = Primitive(name, impl, kind="reduction", differentiable=differentiable,
+                     abstract=_reduction_abstract(impl))
+    prim.def_batch(_batch_reduction(prim))
+    return prim
+
+
+def expand_reduced(g, shape, axes, keepdims):
+    """Broadcast a reduction's result (or cotangent) back to the input ``shape``."""
+    from funcgrad.ops.shape import broadcast_to, reshape
+
+    if not keepdims:
+        g = reshape(g, shape=_reduced_shape(shape, axes, True))
+    return broadcast_to(g, shape=shape)
+
+
+# ----------------------------------------------------------------------------- sum
+
+reduce_sum = reduction("reduce_sum", lambda x, axes, keepdims: np.sum(x, axis=axes, keepdims=keepdims))
+reduce_sum.def_jvp(lambda t, ans, x, axes, keepdims: reduce_sum(t, axes=axes, keepdims=keepdims))
+reduce_sum.def_vjp(lambda g, ans, x, axes, keepdims: expand_reduced(g, shape_of(x), axes, keepdims))
+
+
+# ----------------------------------------------------------------------------- max / min
+
+def _argext_share(x, ans, axes, keepdims):
+    """Where ``x`` attains the extremum, 1/count (ties share the derivative evenly)."""
+    ans_full = expand_reduced(ans, shape_of(x), axes, keepdims)
+    mask = convert(x == ans_full, dtype=dtype_of(x))
+    count = reduce_sum(mask, axes=axes, keepdims=True)
+    return mask / count
+
+
+def _ext_jvp(t, ans, x, axes, keepdims):
+    return reduce_sum(t * _argext_share(x, ans, axes, keepdims), axes=axes, keepdims=keepdims)
+
+
+def _ext_vjp(g, ans, x, axes, keepdims):
+    return expand_reduced(g, shape_of(x), axes, keepdims) * _argext_share(x, ans, axes, keepdims)
+
+
+reduce_max = reduction("reduce_max", lambda x, axes, keepdims: np.max(x, axis=axes, keepdims=keepdims))
+reduce_min = reduction("reduce_min", lambda x, axes, keepdims: np.min(x, axis=axes, keepdims=keepdims))
+for _p in (reduce_max, reduce_min):
+    _p.def_jvp(_ext_jvp)
+    _p.def_vjp(_ext_vjp)
+
+
+# ----------------------------------------------------------------------------- prod
+
+def _prod_of_others(x, axes):
+    """For every element, the product of the other elements along ``axes`` (exact at zeros)."""
+    from funcgrad.ops.shape import pad, reshape, transpose
+
+    shape = shape_of(x)
+    keep = [i for i in range(len(shape)) if i not in axes]
+    perm = tuple(keep) + tuple(axes)
+    n = int(np.prod([shape[a] for a in axes], dtype=np.int64))
+    flat = reshape(transpose(x, perm=perm), shape=tuple(shape[i] for i in keep) + (n,))
+    nd = len(keep) + 1
+    widths_l = ((0, 0),) * (nd - 1) + ((1, 0),)
+    widths_r = ((0, 0),) * (nd - 1) + ((0, 1),)
+    left = cumprod(pad(flat, widths=widths_l, value=1.0), axis=nd - 1, reverse=False)
+    right = cumprod(pad(flat, widths=widths_r, value=1.0), axis=nd - 1, reverse=True)
+    from funcgrad.ops.indexing import index
+
+    body = (slice(None),) * (nd - 1)
+    others = index(left, body + (slice(None, -1),)) * index(right, body + (slice(1, None),))
+    others = reshape(others, shape=tuple(shape[i] for i in perm))
+    inverse = tuple(np.argsort(perm).tolist())
+    return transpose(others, perm=inverse)
+
+
+reduce_prod = reduction("reduce_prod", lambda x, axes, keepdims: np.prod(x, axis=axes, keepdims=keepdims))
+reduce_prod.def_jvp(lambda t, ans, x, axes, keepdims:
+                    reduce_sum(t * _prod_of_others(x, axes), axes=axes, keepdims=keepdims))
+reduce_prod.def_vjp(lambda g, ans, x, axes, keepdims:
+                    expand_reduced(g, shape_of(x), axes, keepdims) * _prod_of_others(x, axes))
+
+
+# ----------------------------------------------------------------------------- arg / logical
+
+def _arg_impl(fn):
+    def impl(x, axes, keepdims):
+        if len(axes) == np.ndim(x) and np.ndim(x) != 1:
+            return fn(np.reshape(x, -1), axis=0, keepdims=False).reshape((1,) * np.ndim(x) if keepdims else ())
+        return fn(x, axis=axes[0], keepdims=keepdims)
+
+    return impl
+
+
+argmax = reduction("argmax", _arg_impl(np.argmax), differentiable=False)
+argmin = reduction("argmin", _arg_impl(np.argmin), differentiable=False)
+reduce_any = reduction("reduce_any", lambda x, axes, keepdims: np.any(x, axis=axes, keepdims=keepdims),
+                       differentiable=False)
+reduce_all = reduction("reduce_all", lambda x, axes, keepdims: np.all(x, axis=axes, keepdims=keepdims),
+                       differentiable=False)
+
+
+# ----------------------------------------------------------------------------- scans
+
+def _scan_impl(fn):
+    def impl(x, axis, reverse):
+        if reverse:
+            x = np.flip(x, axis)
+        out = fn(x, axis=axis)
+        return np.flip(out, axis) if reverse else out
+
+    return impl
+
+
+def _scan_abstract(impl):
+    def abstract(x, axis, reverse):
+        dtype = impl(np.ones((1,) * len(x.shape), x.dtype), axis=axis, reverse=reverse).dtype
+        return ShapedArray(x.shape, dtype)
+
+    return abstract
+
+
+def _batch_scan(prim):
+    def rule(axis_size, args, dims, axis, reverse):
+        from funcgrad.ops.shape import moveaxis
+
+        (x,), (d,) = args, dims
+        if d != 0:
+            x = moveaxis(x, d, 0)
+        return prim(x, axis=axis + 1, reverse=reverse), 0
+
+    return rule
+
+
+def scan_prim(name, fn):
+    impl = _scan_impl(fn)
+    prim = Primitive(name, impl, kind="opaque", abstract=_scan_abstract(impl))
+    prim.def_batch(_batch_scan(prim))
+    return prim
+
+
+cumsum = scan_prim("cumsum", np.cumsum)
+cumsum.def_jvp(lambda t, ans, x, axis, reverse: cumsum(t, axis=axis, reverse=reverse))
+cumsum.def_vjp(lambda g, ans, x, axis, reverse: cumsum(g, axis=axis, reverse=not reverse))
+
+
+def _cumprod_partials(x, axis, reverse):
+    """``P[..., i, j] = d y_j / d x_i`` along the last two axes (exact at zeros)."""
+    from funcgrad.ops.shape import broadcast_to, moveaxis, reshape
+
+    xm = moveaxis(x, axis, -1)
+    shape = shape_of(xm)
+    n = shape[-1]
+    eye = np.eye(n, dtype=bool)
+    order = np.triu(np.ones((n, n), dtype=bool)) if not reverse else np.tril(np.ones((n, n), dtype=bool))
+    rows = broadcast_to(reshape(xm, shape=shape[:-1] + (1, n)), shape=shape[:-1] + (n, n))
+    partial = cumprod(select(eye, 1, rows), axis=len(shape), reverse=reverse)
+    return select(order, partial, 0)
+
+
+def _cumprod_jvp(t, ans, x, axis, reverse):
+    from funcgrad.ops.shape import moveaxis, reshape
+
+    tm = moveaxis(t, axis, -1)
+    shape = shape_of(tm)
+    out = reduce_sum(reshape(tm, shape=shape + (1,)) * _cumprod_partials(x, axis, reverse),
+                     axes=(len(shape) - 1,), keepdims=False)
+    return moveaxis(out, -1, axis)
+
+
+def _cumprod_vjp(g, ans, x, axis, reverse):
+    from funcgrad.ops.shape import moveaxis, reshape
+
+    gm = moveaxis(g, axis, -1)
+    shape = shape_of(gm)
+    out = reduce_sum(reshape(gm, shape=shape[:-1] + (1, shape[-1])) * _cumprod_partials(x, axis, reverse),
+                     axes=(len(shape),), keepdims=False)
+    return moveaxis(out, -1, axis)
+
+
+cumprod = scan_prim("cumprod", np.cumprod)
+cumprod.def_jvp(_cumprod_jvp)
+cumprod.def_vjp(_cumprod_vjp)
+
+del _p
