@@ -31,18 +31,31 @@ def _no(name: str, **kwargs) -> None:
             raise _unsupported(name, f"the argument {k}=")
 
 
+_TRACED: tuple = (Tracer,)
+
+
+def register_array_type(cls: type) -> None:
+    """Let ``cls`` (e.g. autograd tensors) pass through this namespace like traced values."""
+    global _TRACED
+    _TRACED = _TRACED + (cls,)
+
+
+def _is_traced(x: Any) -> bool:
+    return isinstance(x, _TRACED)
+
+
 def _is_array(x: Any) -> bool:
-    return isinstance(x, Tracer | _np.ndarray | _np.generic | int | float | complex | bool)
+    return isinstance(x, _TRACED) or isinstance(x, _np.ndarray | _np.generic | int | float | complex | bool)
 
 
 def asarray(a: Any, dtype: Any = None, order: Any = None, *, copy: Any = None, like: Any = None) -> Any:
     """Like ``numpy.asarray``; lists of traced values are stacked."""
     if isinstance(a, list | tuple):
-        if builtins.any(isinstance(v, Tracer | list | tuple) for v in a):
+        if builtins.any(_is_traced(v) or isinstance(v, list | tuple) for v in a):
             out = stack([asarray(v) for v in a]) if a else _np.asarray(a)
             return out if dtype is None else astype(out, dtype)
         return _np.asarray(a, dtype=dtype)
-    if isinstance(a, Tracer):
+    if _is_traced(a):
         return a if dtype is None else astype(a, dtype)
     if hasattr(a, "__funcgrad_value__"):
         return a.__funcgrad_value__()
@@ -181,13 +194,13 @@ def power(x, y, /, out=None, **kw):
     """Elementwise ``x ** y``; small constant exponents become products."""
     _no("power", out=out)
     x, y = _arr(x), _arr(y)
-    if isinstance(y, int | float) and y in (1, 2) and isinstance(x, Tracer):
+    if isinstance(y, int | float) and y in (1, 2) and _is_traced(x):
         return ops.power_const(x, y)
     return ops.pow(x, y)
 
 
 def float_power(x, y, /, out=None, **kw):
-    return power(astype(x, float64), astype(y, float64) if isinstance(y, Tracer | _np.ndarray) else float(y))
+    return power(astype(x, float64), astype(y, float64) if _is_traced(y) or isinstance(y, _np.ndarray) else float(y))
 
 
 def deg2rad(x, /, out=None, **kw):
@@ -310,8 +323,7 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     a = _arr(a)
     if dtype is None and not is_float(a):
         dtype = float64
-    s = _reduce(ops.reduce_sum, a, axis, keepdims, dtype)
-    return ops.div(s, _count(a, axis))
+    return _reduce(ops.reduce_mean, a, axis, keepdims, dtype)
 
 
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None, correction=None):
@@ -429,7 +441,7 @@ def reshape(a, /, shape=None, order="C", *, newshape=None, copy=None):
     shape = newshape if shape is None else shape
     a = _arr(a)
     shape = (shape,) if isinstance(shape, int | _np.integer) else tuple(int(s) for s in shape)
-    total = builtins.max(1, int(_np.prod(shape_of(a), dtype=_np.int64)))
+    total = int(_np.prod(shape_of(a), dtype=_np.int64))
     if -1 in shape:
         known = int(_np.prod([s for s in shape if s != -1], dtype=_np.int64))
         shape = tuple((total // known if known else 0) if s == -1 else s for s in shape)
@@ -550,7 +562,7 @@ def concatenate(arrays, axis=0, out=None, dtype=None, casting=None):
     arrays = [astype(a, common) for a in arrays]
     if len(arrays) == 1:
         return arrays[0]
-    if not builtins.any(isinstance(a, Tracer) for a in arrays):
+    if not builtins.any(_is_traced(a) for a in arrays):
         return _np.concatenate(arrays, axis)
     return ops.concatenate(*arrays, axis=axis)
 
@@ -745,7 +757,7 @@ def pad(array, pad_width, mode="constant", **kwargs):
     widths = tuple((int(lo), int(hi)) for lo, hi in widths)
     if mode == "constant":
         value = kwargs.get("constant_values", 0)
-        if isinstance(value, Tracer) or _np.ndim(value) != 0:
+        if _is_traced(value) or _np.ndim(value) != 0:
             raise _unsupported("pad", "a traced or per-axis constant_values")
         return ops.pad(array, widths=widths, value=float(value) if is_float(array) else value)
     if mode not in ("edge", "reflect", "symmetric", "wrap"):
@@ -816,7 +828,8 @@ class _IndexUpdate:
         from funcgrad.ops.indexing import normalize_index
 
         spec, arrays = normalize_index(shape_of(self.x), self.key)
-        target = shape_of(ops.getitem(self.x, *arrays, idx=spec)) if isinstance(self.x, Tracer) else \
+        traced = _is_traced(self.x) or builtins.any(isinstance(a, Tracer) for a in arrays)
+        target = shape_of(ops.getitem(self.x, *arrays, idx=spec)) if traced else \
             _np.asarray(self.x)[ops.indexing.build_index(spec, [concrete_or_none(a) for a in arrays])].shape
         v = astype(_arr(v), dtype_of(self.x)) if is_float(self.x) else _arr(v)
         return spec, arrays, broadcast_to(v, target)
@@ -880,7 +893,7 @@ def ones_like(a, dtype=None, order="K", subok=True, shape=None, **kw):
 def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, **kw):
     a = _arr(a)
     out_shape = shape_of(a) if shape is None else shape
-    if isinstance(fill_value, Tracer):
+    if _is_traced(fill_value):
         return broadcast_to(astype(fill_value, dtype or dtype_of(a)), out_shape)
     return _np.full(out_shape, fill_value, dtype or dtype_of(a))
 
@@ -1024,7 +1037,7 @@ def array_equal(a1, a2, equal_nan=False) -> bool:
 
 
 def result_type(*arrays_and_dtypes):
-    return _np.result_type(*[dtype_of(a) if isinstance(a, Tracer) else a for a in arrays_and_dtypes])
+    return _np.result_type(*[dtype_of(a) if _is_traced(a) else a for a in arrays_and_dtypes])
 
 
 def sinc(x):

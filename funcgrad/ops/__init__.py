@@ -9,6 +9,7 @@ from funcgrad.ops.elementwise import (  # noqa: F401
 from funcgrad.ops.indexing import getitem, index, scatter_add, scatter_set  # noqa: F401
 from funcgrad.ops.linalg import cholesky, det, dot_general, inv, matmul2, mT, slogdet, solve  # noqa: F401
 from funcgrad.ops.reductions import (  # noqa: F401
-    argmax, argmin, cumprod, cumsum, reduce_all, reduce_any, reduce_max, reduce_min, reduce_prod, reduce_sum,
+    argmax, argmin, cumprod, cumsum, reduce_all, reduce_any, reduce_max, reduce_mean, reduce_min, reduce_prod,
+    reduce_sum,
 )
 from funcgrad.ops.shape import broadcast_to, concatenate, moveaxis, pad, reshape, transpose  # noqa: F401

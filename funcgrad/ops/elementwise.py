@@ -80,6 +80,9 @@ def _logistic(x):
     return np.where(np.greater_equal(x, 0), 1 / (1 + e), e / (1 + e)).astype(np.result_type(x, 1.0), copy=False)
 
 
+# Python floats, so that float32 derivatives stay float32 (an np.float64 would promote them).
+_LN2, _LN10 = float(np.log(2.0)), float(np.log(10.0))
+
 # name: (impl, derivative(ans, x), derivative may be infinite)
 UNARY = {
     "sin": (np.sin, lambda ans, x: cos(x), False),
@@ -95,11 +98,11 @@ UNARY = {
     "arccosh": (np.arccosh, lambda ans, x: 1 / sqrt(x * x - 1), True),
     "arctanh": (np.arctanh, lambda ans, x: 1 / (1 - x * x), True),
     "exp": (np.exp, lambda ans, x: ans, False),
-    "exp2": (np.exp2, lambda ans, x: ans * np.log(2.0), False),
+    "exp2": (np.exp2, lambda ans, x: ans * _LN2, False),
     "expm1": (np.expm1, lambda ans, x: ans + 1, False),
     "log": (np.log, lambda ans, x: 1 / x, True),
-    "log2": (np.log2, lambda ans, x: 1 / (x * np.log(2.0)), True),
-    "log10": (np.log10, lambda ans, x: 1 / (x * np.log(10.0)), True),
+    "log2": (np.log2, lambda ans, x: 1 / (x * _LN2), True),
+    "log10": (np.log10, lambda ans, x: 1 / (x * _LN10), True),
     "log1p": (np.log1p, lambda ans, x: 1 / (1 + x), True),
     "sqrt": (np.sqrt, lambda ans, x: 0.5 / ans, True),
     "cbrt": (np.cbrt, lambda ans, x: 1 / (3 * ans * ans), True),
@@ -156,8 +159,9 @@ def _convert_impl(x, dtype):
 
 convert = elementwise("convert", _convert_impl)
 convert.def_jvp(lambda t, ans, x, dtype: convert(t, dtype=dtype) if np.issubdtype(dtype, np.inexact) else None)
-convert.def_vjp(lambda g, ans, x, dtype:
-                convert(g, dtype=dtype_of(x)) if np.issubdtype(dtype_of(x), np.inexact) else None)
+convert.def_vjp(lambda g, ans, x, dtype:  # no cotangent flows back through an integer or bool result
+                convert(g, dtype=dtype_of(x))
+                if np.issubdtype(dtype_of(x), np.inexact) and np.issubdtype(dtype, np.inexact) else None)
 
 
 # ----------------------------------------------------------------------------- binary
@@ -207,6 +211,9 @@ def _pow_d0(ans, x, y):
 
 
 def _pow_d1(ans, x, y):
+    if isinstance(x, int | float):  # keep a Python base weak: a 0-d float64 log would promote float32
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return ans * (float(np.log(x)) if x != 0 else 0.0)
     return ans * log(select(x == 0, 1, x))
 
 

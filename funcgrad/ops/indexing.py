@@ -15,7 +15,7 @@ import numpy as np
 from funcgrad.core.ir import ShapedArray
 from funcgrad.core.primitive import Primitive
 from funcgrad.core.trace import Tracer, concrete_or_none
-from funcgrad.ops.util import fallback_abstract, shape_of
+from funcgrad.ops.util import dtype_of, fallback_abstract, shape_of
 
 
 class Slice(NamedTuple):
@@ -147,10 +147,31 @@ getitem.def_vjp(lambda g, ans, x, *arrays, idx: scatter_add(g, *arrays, idx=idx,
 scatter_add.def_jvp(lambda t, ans, u, *arrays, idx, shape: scatter_add(t, *arrays, idx=idx, shape=shape))
 scatter_add.def_vjp(lambda g, ans, u, *arrays, idx, shape: getitem(g, *arrays, idx=idx))
 
-scatter_set.def_jvp(lambda t, ans, x, u, *arrays, idx: scatter_set(t, 0.0, *arrays, idx=idx),
-                    lambda t, ans, x, u, *arrays, idx: scatter_add(t, *arrays, idx=idx, shape=shape_of(x)))
-scatter_set.def_vjp(lambda g, ans, x, u, *arrays, idx: scatter_set(g, 0.0, *arrays, idx=idx),
-                    lambda g, ans, x, u, *arrays, idx: getitem(g, *arrays, idx=idx))
+
+
+def _landed(u, arrays, idx, xshape):
+    """Where ``idx`` repeats a position, only the last of ``u``'s values lands (as in NumPy's
+    ``out[idx] = u``): a mask, shaped like ``u``, of the values that do."""
+    from funcgrad.ops.elementwise import equal
+
+    ushape = shape_of(u)
+    ids = np.arange(1, int(np.prod(ushape, dtype=np.int64)) + 1, dtype=np.float64).reshape(ushape)
+    return equal(getitem(scatter_set(np.zeros(xshape), ids, *arrays, idx=idx), *arrays, idx=idx), ids)
+
+
+def _scatter_set_jvp_u(t, ans, x, u, *arrays, idx):
+    return scatter_set(np.zeros(shape_of(x), dtype_of(t)), t, *arrays, idx=idx)
+
+
+def _scatter_set_vjp_u(g, ans, x, u, *arrays, idx):
+    from funcgrad.ops.elementwise import select
+
+    gu = getitem(g, *arrays, idx=idx)
+    return gu if is_basic(idx) else select(_landed(u, arrays, idx, shape_of(x)), gu, 0.0)
+
+
+scatter_set.def_jvp(lambda t, ans, x, u, *arrays, idx: scatter_set(t, 0.0, *arrays, idx=idx), _scatter_set_jvp_u)
+scatter_set.def_vjp(lambda g, ans, x, u, *arrays, idx: scatter_set(g, 0.0, *arrays, idx=idx), _scatter_set_vjp_u)
 
 
 # ----------------------------------------------------------------------------- batching
@@ -168,12 +189,13 @@ def _index_rank(arrays) -> int:
 
 
 def _batched_spec(n, spec, arrays, dims):
-    """Index a batch-leading operand: ``(spec', arrays', out_dim)``."""
+    """Index a batch-leading operand: ``(spec', arrays', out_dim, perm)``. ``perm`` (or ``None``)
+    reorders the result of ``spec'`` into the batch-leading layout of ``spec``'s result."""
     from funcgrad.ops.shape import moveaxis, reshape
 
     if all(d is None for d in dims):
         out_dim = _index_rank(arrays) if _advanced_dims_first((Slice(0, n, 1),) + spec) else 0
-        return IndexSpec((Slice(0, n, 1),) + spec), list(arrays), out_dim
+        return IndexSpec((Slice(0, n, 1),) + spec), list(arrays), out_dim, None
     # batched index arrays: index the batch axis with an explicit arange
     rank = max(len(shape_of(a)) - (d is not None) for a, d in zip(arrays, dims))
     new_arrays = [np.arange(n).reshape((n,) + (1,) * rank)]
@@ -185,11 +207,23 @@ def _batched_spec(n, spec, arrays, dims):
                 a = reshape(a, shape=(n,) + (1,) * (rank - len(s) + 1) + s[1:])
         new_arrays.append(a)
     shifted = tuple(Arr(e.k + 1) if type(e) is Arr else e for e in spec)
-    return IndexSpec((Arr(0),) + shifted), new_arrays, 0
+    # The arange in front puts the advanced-index dims first; where ``spec`` keeps them in place
+    # (adjacent advanced indices after p slices / new axes), move them back behind those p dims.
+    perm = None
+    p = [type(e) is Arr or type(e) is int for e in spec].index(True)
+    if p and not _advanced_dims_first(spec):
+        nd = 1 + rank + sum(1 for e in spec if e is None or type(e) is Slice)
+        perm = ((0,) + tuple(range(rank + 1, rank + 1 + p)) + tuple(range(1, rank + 1))
+                + tuple(range(rank + 1 + p, nd)))
+    return IndexSpec((Arr(0),) + shifted), new_arrays, 0, perm
+
+
+def _inverse(perm):
+    return tuple(np.argsort(perm).tolist())
 
 
 def _getitem_batch(n, args, dims, idx):
-    from funcgrad.ops.shape import broadcast_to, moveaxis
+    from funcgrad.ops.shape import broadcast_to, moveaxis, transpose
 
     x, arrays = args[0], args[1:]
     xd, adims = dims[0], dims[1:]
@@ -197,26 +231,29 @@ def _getitem_batch(n, args, dims, idx):
         x = broadcast_to(x, shape=(n,) + shape_of(x))
     elif xd != 0:
         x = moveaxis(x, xd, 0)
-    spec, new_arrays, out_dim = _batched_spec(n, idx, arrays, adims)
-    return getitem(x, *new_arrays, idx=spec), out_dim
+    spec, new_arrays, out_dim, perm = _batched_spec(n, idx, arrays, adims)
+    out = getitem(x, *new_arrays, idx=spec)
+    return (out if perm is None else transpose(out, perm=perm)), out_dim
 
 
 def _scatter_add_batch(n, args, dims, idx, shape):
-    from funcgrad.ops.shape import broadcast_to, moveaxis
+    from funcgrad.ops.shape import broadcast_to, moveaxis, transpose
 
     u, arrays = args[0], args[1:]
     ud, adims = dims[0], dims[1:]
-    spec, new_arrays, out_dim = _batched_spec(n, idx, arrays, adims)
+    spec, new_arrays, out_dim, perm = _batched_spec(n, idx, arrays, adims)
     if ud is None:
         u = broadcast_to(u, shape=(n,) + shape_of(u))
         ud = 0
     if ud != out_dim:
         u = moveaxis(u, ud, out_dim)
+    if perm is not None:
+        u = transpose(u, perm=_inverse(perm))
     return scatter_add(u, *new_arrays, idx=spec, shape=(n,) + tuple(shape)), 0
 
 
 def _scatter_set_batch(n, args, dims, idx):
-    from funcgrad.ops.shape import broadcast_to, moveaxis
+    from funcgrad.ops.shape import broadcast_to, moveaxis, transpose
 
     x, u, arrays = args[0], args[1], args[2:]
     xd, ud, adims = dims[0], dims[1], dims[2:]
@@ -224,7 +261,7 @@ def _scatter_set_batch(n, args, dims, idx):
         x = broadcast_to(x, shape=(n,) + shape_of(x))
     elif xd != 0:
         x = moveaxis(x, xd, 0)
-    spec, new_arrays, out_dim = _batched_spec(n, idx, arrays, adims)
+    spec, new_arrays, out_dim, perm = _batched_spec(n, idx, arrays, adims)
     if ud is None:
         us = shape_of(u)
         if us:
@@ -233,6 +270,8 @@ def _scatter_set_batch(n, args, dims, idx):
             u = reshape(u, shape=us[:out_dim] + (1,) + us[out_dim:])
     elif ud != out_dim:
         u = moveaxis(u, ud, out_dim)
+    if perm is not None and len(shape_of(u)) == len(perm):
+        u = transpose(u, perm=_inverse(perm))
     return scatter_set(x, u, *new_arrays, idx=spec), 0
 
 

@@ -64,6 +64,16 @@ reduce_sum.def_jvp(lambda t, ans, x, axes, keepdims: reduce_sum(t, axes=axes, ke
 reduce_sum.def_vjp(lambda g, ans, x, axes, keepdims: expand_reduced(g, shape_of(x), axes, keepdims))
 
 
+def _count(shape, axes) -> int:
+    return int(np.prod([shape[a] for a in axes], dtype=np.int64))
+
+
+reduce_mean = reduction("reduce_mean", lambda x, axes, keepdims: np.mean(x, axis=axes, keepdims=keepdims))
+reduce_mean.def_jvp(lambda t, ans, x, axes, keepdims: reduce_mean(t, axes=axes, keepdims=keepdims))
+reduce_mean.def_vjp(lambda g, ans, x, axes, keepdims:
+                    expand_reduced(g / _count(shape_of(x), axes), shape_of(x), axes, keepdims))
+
+
 # ----------------------------------------------------------------------------- max / min
 
 def _argext_share(x, ans, axes, keepdims):
@@ -125,9 +135,14 @@ reduce_prod.def_vjp(lambda g, ans, x, axes, keepdims:
 
 def _arg_impl(fn):
     def impl(x, axes, keepdims):
-        if len(axes) == np.ndim(x) and np.ndim(x) != 1:
-            return fn(np.reshape(x, -1), axis=0, keepdims=False).reshape((1,) * np.ndim(x) if keepdims else ())
-        return fn(x, axis=axes[0], keepdims=keepdims)
+        if len(axes) == 1:
+            return fn(x, axis=axes[0], keepdims=keepdims)
+        # several axes (axis=None, also under vmap): the flat C-order index over ``axes``, as NumPy's axis=None
+        x = np.asarray(x)
+        keep = [i for i in range(x.ndim) if i not in axes]
+        flat = np.transpose(x, keep + list(axes)).reshape([x.shape[i] for i in keep] + [-1])
+        out = fn(flat, axis=-1)
+        return out.reshape(_reduced_shape(x.shape, axes, True)) if keepdims else out
 
     return impl
 

@@ -112,7 +112,7 @@ def backward_pass(entries, cts: dict, on_entry=None) -> dict:
             if g is None:
                 continue
         if on_entry is not None:
-            on_entry(entry)
+            on_entry(entry, g)
         rules = entry.prim.vjp
         if rules is None:
             raise NotImplementedError(f"reverse-mode differentiation of {entry.prim.name} is not supported")

@@ -1,0 +1,132 @@
+"""``torch.autograd.functional`` on funcgrad's transforms: same signatures and results.
+
+    >>> from funcgrad import autograd as ag
+    >>> def exp_adder(x, y):
+    ...     return 2 * x.exp() + 3 * y
+    >>> ag.functional.jacobian(exp_adder, (ag.tensor([1.0]), ag.tensor([1.0])))
+    (tensor([[5.4366]]), tensor([[3.]]))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from funcgrad import tree
+from funcgrad.autograd.tensor import TENSOR_TRACE, Tensor
+from funcgrad.core.trace import reset_trace, set_trace
+from funcgrad.transforms import api
+
+
+def _inputs(inputs: Any) -> tuple[tuple, bool]:
+    if isinstance(inputs, tuple | list):
+        return tuple(inputs), True
+    return (inputs,), False
+
+
+def _wrapped(func: Callable) -> Callable:
+    def f(*xs):
+        out = func(*[Tensor._wrap(x) for x in xs])
+        return tree.map(lambda t: t._value if isinstance(t, Tensor) else t, out)
+
+    return f
+
+
+def _run(create_graph: bool, inputs: tuple, body: Callable):
+    """Evaluate ``body(primals)`` on values, or on tensors of the graph when ``create_graph``."""
+    if create_graph:
+        token = set_trace(TENSOR_TRACE)
+        try:
+            primals = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
+            return body(primals)
+        finally:
+            reset_trace(token)
+    primals = tuple(np.asarray(x._value if isinstance(x, Tensor) else x) for x in inputs)
+    return body(primals)
+
+
+def _out(x: Any) -> Any:
+    return tree.map(Tensor._wrap, x)
+
+
+def _single(values: tuple, is_tuple: bool) -> Any:
+    return tuple(values) if is_tuple else values[0]
+
+
+def vjp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False):
+    """``(func(inputs), vᵀ·J)``."""
+    xs, is_tuple = _inputs(inputs)
+
+    def body(primals):
+        out, backward = api.vjp(_wrapped(func), *primals)
+        ct = v._value if isinstance(v, Tensor) and not create_graph else v
+        if ct is None:
+            if np.size(out) != 1:
+                raise RuntimeError("The vector v can only be None if the user-provided function returns a single "
+                                   "Tensor with a single element.")
+            ct = np.ones(np.shape(out), np.asarray(out).dtype if not isinstance(out, Tensor) else out.dtype)
+        return out, backward(ct)
+
+    out, grads = _run(create_graph, xs, body)
+    return _out(out), _out(_single(grads, is_tuple))
+
+
+def jvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False):
+    """``(func(inputs), J·v)``."""
+    xs, is_tuple = _inputs(inputs)
+    vs = _inputs(v)[0] if v is not None else None
+
+    def body(primals):
+        tangents = vs if vs is not None else tuple(np.ones(np.shape(p)) for p in primals)
+        if vs is None and any(np.size(p) != 1 for p in primals):
+            raise RuntimeError("The vector v can only be None if the input to the user-provided function is a "
+                               "single Tensor with a single element.")
+        tangents = tuple(t._value if isinstance(t, Tensor) and not create_graph else t for t in tangents)
+        return api.jvp(_wrapped(func), primals, tangents)
+
+    out, t = _run(create_graph, xs, body)
+    return _out(out), _out(t)
+
+
+def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bool = False,
+             vectorize: bool = False, strategy: str = "reverse-mode"):
+    """The Jacobian: a tensor, a tuple per input, or a tuple per output of those."""
+    xs, is_tuple = _inputs(inputs)
+    transform = api.jacrev if strategy == "reverse-mode" else api.jacfwd
+    argnums = tuple(range(len(xs))) if is_tuple else 0
+    jac = _run(create_graph, xs, lambda primals: transform(_wrapped(func), argnums)(*primals))
+    return _out(jac)
+
+
+def hessian(func: Callable, inputs: Any, create_graph: bool = False, strict: bool = False,
+            vectorize: bool = False, outer_jacobian_strategy: str = "reverse-mode"):
+    """The Hessian of a scalar function: a tensor, or a tuple of tuples for several inputs."""
+    xs, is_tuple = _inputs(inputs)
+    argnums = tuple(range(len(xs))) if is_tuple else 0
+    return _out(_run(create_graph, xs, lambda primals: api.hessian(_wrapped(func), argnums)(*primals)))
+
+
+def _product(kind: Callable, func: Callable, inputs: Any, v: Any, create_graph: bool):
+    xs, is_tuple = _inputs(inputs)
+    vs = _inputs(v)[0] if v is not None else None
+
+    def body(primals):
+        vecs = vs if vs is not None else tuple(np.ones(np.shape(p)) for p in primals)
+        vecs = tuple(t._value if isinstance(t, Tensor) and not create_graph else t for t in vecs)
+        value, prod = kind(_wrapped(func), primals, vecs)
+        return value, prod if len(primals) > 1 else (prod,)
+
+    value, prod = _run(create_graph, xs, body)
+    return _out(value), _out(_single(prod, is_tuple))
+
+
+def vhp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False):
+    """``(func(inputs), vᵀ·H)``."""
+    return _product(api.vhp, func, inputs, v, create_graph)
+
+
+def hvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False):
+    """``(func(inputs), H·v)``."""
+    return _product(api.hvp, func, inputs, v, create_graph)

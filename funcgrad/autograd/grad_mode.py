@@ -1,0 +1,78 @@
+"""Gradient recording on or off: ``no_grad``, ``enable_grad``, ``set_grad_enabled``.
+
+Each is a context manager and a decorator; the mode is per thread (and per task).
+
+    >>> from funcgrad import autograd as ag
+    >>> x = ag.tensor(1.0, requires_grad=True)
+    >>> with ag.no_grad():
+    ...     (x * 2).requires_grad
+    False
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+
+_enabled: contextvars.ContextVar[bool] = contextvars.ContextVar("funcgrad_grad_enabled", default=True)
+is_grad_enabled = _enabled.get
+
+
+class _GradMode:
+    mode: bool = True
+
+    def __init__(self):
+        self._tokens: list = []
+
+    def __enter__(self):
+        self._tokens.append(_enabled.set(self.mode))
+        return self
+
+    def __exit__(self, *exc):
+        _enabled.reset(self._tokens.pop())
+        return False
+
+    def __call__(self, fn):
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            token = _enabled.set(mode)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _enabled.reset(token)
+
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """Do not record operations for differentiation inside the block."""
+
+    mode = False
+
+
+class enable_grad(_GradMode):
+    """Record operations inside the block, even within ``no_grad``."""
+
+    mode = True
+
+
+class set_grad_enabled(_GradMode):
+    """Turn recording on or off; as a plain call it sets the mode immediately (like PyTorch)."""
+
+    def __init__(self, mode: bool):
+        super().__init__()
+        self.mode = bool(mode)
+        self._prev = _enabled.set(self.mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _enabled.reset(self._prev)
+        return False
+
+    def __call__(self, fn):
+        _enabled.reset(self._prev)  # used as a decorator: the mode applies inside fn only
+        return super().__call__(fn)

@@ -1,0 +1,572 @@
+"""``Tensor``: a NumPy array that records the operations applied to it.
+
+Tensors are the values of one trace, :data:`TENSOR_TRACE`: a primitive applied to
+tensors runs through the same dispatch point as everything else and, when an
+input requires grad, records a :class:`~funcgrad.autograd.graph.Node` — one
+equation of the IR. ``backward()`` runs the shared reverse pass over those nodes.
+
+    >>> from funcgrad import autograd as ag
+    >>> x = ag.tensor(2.0, requires_grad=True)
+    >>> y = x ** 2
+    >>> y.backward()
+    >>> x.grad
+    tensor(4.)
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from funcgrad import ops
+from funcgrad.autograd.grad_mode import is_grad_enabled
+from funcgrad.autograd.graph import AccumulateGrad, Node
+from funcgrad.core.trace import EVAL, Trace, Tracer, current_trace, dispatch, reset_trace, set_trace
+
+# primitives whose vjp rules read only shapes: their saved inputs need no version check
+_SHAPE_ONLY = frozenset({"add", "sub", "neg", "reshape", "transpose", "broadcast_to", "reduce_sum", "reduce_mean",
+                         "concatenate", "pad", "getitem", "scatter_add", "cumsum", "convert"})
+
+
+class TensorTrace(Trace):
+    """The trace whose values are tensors: primitives become recorded tensor operations."""
+
+    __slots__ = ()
+
+    def __init__(self):
+        super().__init__(EVAL)
+
+    def process(self, prim, args, params):
+        return apply(prim, args, params)
+
+
+TENSOR_TRACE = TensorTrace()
+
+
+def apply(prim, args, params) -> Any:
+    """Apply ``prim`` to tensors (and constants), recording a node when grad is required."""
+    trace = current_trace()
+    if trace is not EVAL and trace is not TENSOR_TRACE:  # inside a functional transform
+        out = trace.process(prim, [a._value if type(a) is Tensor else a for a in args], params)
+        return tuple(map(Tensor._wrap, out)) if prim.multiple_results else Tensor._wrap(out)
+    needs = False
+    vals = []
+    for a in args:
+        if type(a) is Tensor:
+            vals.append(a._value)
+            if a.requires_grad:
+                needs = True
+        else:
+            vals.append(a)
+    out = dispatch(prim, vals, params)
+    if prim.multiple_results:
+        if needs and prim.differentiable and is_grad_enabled():
+            raise NotImplementedError(f"autograd tensors: {prim.name} has several outputs and cannot be recorded; "
+                                      f"differentiate it with funcgrad.grad instead")
+        return tuple(Tensor._wrap(o) for o in out)
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    if not (needs and prim.differentiable and is_grad_enabled()):
+        return Tensor._make(out, False, None)
+    check = prim.name not in _SHAPE_ONLY
+    keys = tuple(a._key() if type(a) is Tensor and a.requires_grad else None for a in args)
+    versions = tuple(a._version if check and type(a) is Tensor else None for a in args)
+    node = Node(prim, params, keys, args, versions, out)
+    result = Tensor._make(out, True, node)
+    if check:
+        node.out_ref = weakref.ref(result)
+    return result
+
+
+def _unwrap(x: Any) -> Any:
+    return x._value if type(x) is Tensor else x
+
+
+def _call(fn, *args, **kwargs):
+    """Run a ``funcgrad.numpy`` function with tensors as values of the tensor trace.
+
+    Inside a functional transform, tensors wrap traced values: they are unwrapped,
+    and the results wrapped again."""
+    trace = current_trace()
+    if trace is EVAL:
+        token = set_trace(TENSOR_TRACE)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            reset_trace(token)
+    if trace is TENSOR_TRACE:
+        return fn(*args, **kwargs)
+    from funcgrad import tree
+
+    is_tensor = lambda x: type(x) is Tensor  # noqa: E731
+    args, kwargs = tree.map(lambda x: x._value if is_tensor(x) else x, (args, kwargs), is_leaf=is_tensor)
+    out = fn(*args, **kwargs)
+    return tree.map(lambda x: Tensor._wrap(x) if isinstance(x, Tracer | np.ndarray | np.generic) else x, out)
+
+
+def _shape_arg(shape: tuple) -> tuple:
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], tuple | list) else tuple(shape)
+
+
+class MaxMin(NamedTuple):
+    """``(values, indices)``, as returned by ``max(dim=...)`` / ``min(dim=...)``."""
+
+    values: Tensor
+    indices: Tensor
+
+
+class Tensor:
+    """An array that records operations for ``backward()`` (PyTorch semantics)."""
+
+    __slots__ = ("_value", "requires_grad", "grad", "grad_fn", "_version", "_acc", "__weakref__")
+    __array_priority__ = 1000
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None):
+        value = np.array(_unwrap(data), dtype=dtype)
+        self._value = value
+        self.requires_grad = False
+        self.grad = None
+        self.grad_fn = None
+        self._version = 0
+        self._acc = None
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @staticmethod
+    def _make(value: np.ndarray, requires_grad: bool, grad_fn) -> Tensor:
+        t = object.__new__(Tensor)
+        t._value = value
+        t.requires_grad = requires_grad
+        t.grad = None
+        t.grad_fn = grad_fn
+        t._version = 0
+        t._acc = None
+        return t
+
+    @staticmethod
+    def _wrap(value: Any) -> Tensor:
+        if type(value) is Tensor:
+            return value
+        if not isinstance(value, Tracer | np.ndarray):
+            value = np.asarray(value)
+        return Tensor._make(value, False, None)
+
+    @staticmethod
+    def _from_node(value: Any, node: Node) -> Tensor:
+        return Tensor._make(value, True, node)
+
+    def _key(self):
+        if self.grad_fn is not None:
+            return self.grad_fn
+        if self._acc is None:
+            self._acc = AccumulateGrad(self)
+        return self._acc
+
+    def __funcgrad_value__(self):
+        return self if current_trace() is TENSOR_TRACE else self._value
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def data(self) -> Tensor:
+        """The values, detached from the graph (shares memory)."""
+        return Tensor._make(self._value, False, None)
+
+    @data.setter
+    def data(self, other: Any) -> None:
+        self._value = np.asarray(_unwrap(other))
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def shape(self) -> tuple:
+        return self._value.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._value.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self._value.shape)
+
+    @property
+    def T(self) -> Tensor:
+        return self.permute(*range(self.ndim - 1, -1, -1))
+
+    @property
+    def mT(self) -> Tensor:
+        return self.transpose(-2, -1)
+
+    def size(self, dim: int | None = None):
+        return self.shape if dim is None else self.shape[dim]
+
+    def dim(self) -> int:
+        return self.ndim
+
+    def numel(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    # ------------------------------------------------------------------ conversion
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The values as a NumPy array (works on tensors that require grad)."""
+        if isinstance(self._value, Tracer):
+            raise TypeError("numpy() of a tensor inside a functional transform: its value is being traced")
+        return self._value
+
+    def item(self) -> Any:
+        if self.numel() != 1:
+            raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to Scalar")
+        return self._value.item() if isinstance(self._value, np.ndarray) else self._value.item()
+
+    def tolist(self) -> Any:
+        return np.asarray(self._value).tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        return int(np.asarray(self._value).__index__())
+
+    def __bool__(self) -> bool:
+        if self.numel() != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._value)
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self._value, dtype=dtype)
+
+    def __repr__(self) -> str:
+        v = self._value
+        if isinstance(v, Tracer):
+            return f"tensor({v!r})"
+        body = np.array2string(v, separator=", ", prefix="tensor(", precision=4)
+        extra = []
+        if v.dtype not in (np.float64, np.int64, np.bool_):
+            extra.append(f"dtype={v.dtype.name}")
+        if self.grad_fn is not None:
+            extra.append(f"grad_fn=<{self.grad_fn.name()}>")
+        elif self.requires_grad:
+            extra.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + e for e in extra) + ")"
+
+    __str__ = __repr__
+
+    # ------------------------------------------------------------------ autograd
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set whether this leaf records operations."""
+        if not self.is_leaf and not requires_grad:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to use a "
+                               "computed variable in a subgraph that doesn't require differentiation use "
+                               "var_no_grad = var.detach().")
+        if requires_grad and not np.issubdtype(self.dtype, np.inexact):
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if self.grad_fn is not None:
+            self.grad_fn.retained = weakref.ref(self)
+
+    def detach(self) -> Tensor:
+        """A tensor with the same values that does not require grad (shares memory)."""
+        return Tensor._make(self._value, False, None)
+
+    def detach_(self) -> Tensor:
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+                 inputs: Any = None) -> None:
+        """Accumulate the gradient of this tensor into the ``.grad`` of the leaves."""
+        from funcgrad.autograd.engine import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    # ------------------------------------------------------------------ in place
+    def _inplace(self, fn, *others) -> Tensor:
+        """Replace the values by ``fn(self, *others)``, with PyTorch's rules for graphs."""
+        recording = is_grad_enabled() and (self.requires_grad or any(
+            type(o) is Tensor and o.requires_grad for o in others))
+        if recording and self.is_leaf and self.requires_grad:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        if recording:
+            before = Tensor._make(self._value, self.requires_grad, self.grad_fn)
+            before._acc = self._acc
+            new = _call(fn, before, *others)
+            if new.shape != self.shape:
+                raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
+                                   f"{list(new.shape)}")
+            self._value = new._value.astype(self.dtype, copy=False)
+            self.grad_fn, self.requires_grad = new.grad_fn, True
+        else:
+            with _no_record():
+                new = _call(fn, self.detach(), *[o.detach() if type(o) is Tensor else o for o in others])
+            try:
+                np.copyto(self._value, np.broadcast_to(new._value, self.shape), casting="same_kind")
+            except ValueError:
+                raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
+                                   f"{list(new.shape)}") from None
+        self._version += 1
+        return self
+
+    def __iadd__(self, o): return self._inplace(lambda a, b: a + b, o)
+    def __isub__(self, o): return self._inplace(lambda a, b: a - b, o)
+    def __imul__(self, o): return self._inplace(lambda a, b: a * b, o)
+    def __itruediv__(self, o): return self._inplace(lambda a, b: a / b, o)
+
+    def add_(self, other, alpha=1): return self._inplace(lambda a, b: a + b * alpha if alpha != 1 else a + b, other)
+    def sub_(self, other, alpha=1): return self._inplace(lambda a, b: a - b * alpha if alpha != 1 else a - b, other)
+    def mul_(self, other): return self._inplace(lambda a, b: a * b, other)
+    def div_(self, other): return self._inplace(lambda a, b: a / b, other)
+    def clamp_(self, min=None, max=None): return self._inplace(lambda a: a.clamp(min, max))
+
+    def zero_(self) -> Tensor:
+        """Set every element to zero, in place."""
+        return self.fill_(0)
+
+    def fill_(self, value) -> Tensor:
+        return self._inplace(lambda a: a * 0 + value)
+
+    def copy_(self, src) -> Tensor:
+        """Copy ``src``'s values into this tensor, in place."""
+        return self._inplace(lambda a, b: a * 0 + b, src)
+
+    def __setitem__(self, key, value) -> None:
+        self._inplace(lambda a, v: _call(_set_index, a, key, v), value)
+
+    # ------------------------------------------------------------------ operators
+    def __neg__(self): return apply(ops.neg, (self,), {})
+    def __pos__(self): return self
+    def __abs__(self): return apply(ops.abs, (self,), {})
+    def __add__(self, o): return apply(ops.add, (self, o), {})
+    def __radd__(self, o): return apply(ops.add, (o, self), {})
+    def __sub__(self, o): return apply(ops.sub, (self, o), {})
+    def __rsub__(self, o): return apply(ops.sub, (o, self), {})
+    def __mul__(self, o): return apply(ops.mul, (self, o), {})
+    def __rmul__(self, o): return apply(ops.mul, (o, self), {})
+    def __truediv__(self, o): return apply(ops.div, (self, o), {})
+    def __rtruediv__(self, o): return apply(ops.div, (o, self), {})
+    def __pow__(self, o): return apply(ops.pow, (self, o), {})
+    def __rpow__(self, o): return apply(ops.pow, (o, self), {})
+    def __floordiv__(self, o): return apply(ops.floor_divide, (self, o), {})
+    def __mod__(self, o): return apply(ops.mod, (self, o), {})
+    def __matmul__(self, o): return _call(_fnp().matmul, self, o)
+    def __rmatmul__(self, o): return _call(_fnp().matmul, o, self)
+    def __lt__(self, o): return apply(ops.less, (self, o), {})
+    def __le__(self, o): return apply(ops.less_equal, (self, o), {})
+    def __gt__(self, o): return apply(ops.greater, (self, o), {})
+    def __ge__(self, o): return apply(ops.greater_equal, (self, o), {})
+    def __eq__(self, o): return apply(ops.equal, (self, o), {})
+    def __ne__(self, o): return apply(ops.not_equal, (self, o), {})
+    def __invert__(self): return apply(ops.logical_not, (self,), {})
+    def __and__(self, o): return apply(ops.logical_and, (self, o), {})
+    def __or__(self, o): return apply(ops.logical_or, (self, o), {})
+    def __getitem__(self, key): return _call(_fnp().getitem, self, _unwrap_key(key))
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return _call(_fnp().dispatch_ufunc, ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return _call(_fnp().dispatch_function, func, args, kwargs)
+
+    # ------------------------------------------------------------------ methods
+    def eq(self, o): return self == o
+    def ne(self, o): return self != o
+    def lt(self, o): return self < o
+    def le(self, o): return self <= o
+    def gt(self, o): return self > o
+    def ge(self, o): return self >= o
+    def add(self, o, alpha=1): return self + o * alpha if alpha != 1 else self + o
+    def sub(self, o, alpha=1): return self - o * alpha if alpha != 1 else self - o
+    def mul(self, o): return self * o
+    def div(self, o): return self / o
+    def pow(self, o): return self ** o
+    def neg(self): return -self
+    def matmul(self, o): return self @ o
+    def mm(self, o): return self @ o
+    def dot(self, o): return self @ o
+
+    def _unary(name):  # noqa: N805
+        def method(self):
+            return _call(getattr(_fnp(), name), self)
+
+        method.__name__ = name
+        return method
+
+    sin, cos, tan, exp, log, sqrt, tanh = map(_unary, ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh"))
+    abs, sign, floor, ceil, log1p, expm1, asin, acos, atan = map(_unary, (
+        "abs", "sign", "floor", "ceil", "log1p", "expm1", "arcsin", "arccos", "arctan"))
+    square, reciprocal, sinh, cosh, log2, log10, exp2, round, trunc = map(_unary, (
+        "square", "reciprocal", "sinh", "cosh", "log2", "log10", "exp2", "round", "trunc"))
+    isnan, isinf, isfinite, logical_not = map(_unary, ("isnan", "isinf", "isfinite", "logical_not"))
+    del _unary
+
+    def sigmoid(self): return apply(ops.logistic, (self,), {})
+    def relu(self): return apply(ops.select, (self > 0, self, 0.0), {})
+    def clamp(self, min=None, max=None): return _call(_fnp().clip, self, _unwrap(min), _unwrap(max))
+    clip = clamp
+
+    def sum(self, dim=None, keepdim=False, dtype=None):
+        return _call(_fnp().sum, self, _dim(dim), dtype, keepdims=keepdim)
+
+    def mean(self, dim=None, keepdim=False, dtype=None):
+        return _call(_fnp().mean, self, _dim(dim), dtype, keepdims=keepdim)
+
+    def prod(self, dim=None, keepdim=False, dtype=None):
+        return _call(_fnp().prod, self, _dim(dim), dtype, keepdims=keepdim)
+
+    def var(self, dim=None, unbiased=True, keepdim=False, *, correction=None):
+        ddof = correction if correction is not None else int(unbiased)
+        return _call(_fnp().var, self, _dim(dim), ddof=ddof, keepdims=keepdim)
+
+    def std(self, dim=None, unbiased=True, keepdim=False, *, correction=None):
+        ddof = correction if correction is not None else int(unbiased)
+        return _call(_fnp().std, self, _dim(dim), ddof=ddof, keepdims=keepdim)
+
+    def _extremum(self, reduce, arg, dim, keepdim, other):
+        if isinstance(dim, Tensor):
+            other, dim = dim, None
+        if other is not None:
+            return apply(ops.maximum if reduce == "max" else ops.minimum, (self, other), {})
+        if dim is None:
+            return _call(getattr(_fnp(), reduce), self)
+        values = _call(getattr(_fnp(), reduce), self, dim, keepdims=keepdim)
+        indices = _call(getattr(_fnp(), arg), self.detach(), dim, keepdims=keepdim)
+        return MaxMin(values, indices)
+
+    def max(self, dim=None, keepdim=False, other=None):
+        return self._extremum("max", "argmax", dim, keepdim, other)
+
+    def min(self, dim=None, keepdim=False, other=None):
+        return self._extremum("min", "argmin", dim, keepdim, other)
+
+    def argmax(self, dim=None, keepdim=False): return _call(_fnp().argmax, self, dim, keepdims=keepdim)
+    def argmin(self, dim=None, keepdim=False): return _call(_fnp().argmin, self, dim, keepdims=keepdim)
+    def all(self, dim=None, keepdim=False): return _call(_fnp().all, self, _dim(dim), keepdims=keepdim)
+    def any(self, dim=None, keepdim=False): return _call(_fnp().any, self, _dim(dim), keepdims=keepdim)
+    def cumsum(self, dim): return _call(_fnp().cumsum, self, dim)
+    def cumprod(self, dim): return _call(_fnp().cumprod, self, dim)
+
+    def norm(self, p="fro", dim=None, keepdim=False):
+        """``torch.norm``: ``'fro'``/2 (all elements or ``dim``), or a vector p-norm."""
+        if p in ("fro", 2, 2.0, None) and not (dim is not None and not isinstance(dim, int) and p == 2):
+            return (self * self).sum(dim, keepdim).sqrt()
+        x = self if dim is not None else self.reshape(-1)
+        return _call(_fnp().linalg.norm, x, p, _dim(dim) if dim is not None else 0, keepdim)
+
+    def softmax(self, dim):
+        e = (self - self.max(dim, keepdim=True).values.detach()).exp()
+        return e / e.sum(dim, keepdim=True)
+
+    def log_softmax(self, dim):
+        shifted = self - self.max(dim, keepdim=True).values.detach()
+        return shifted - shifted.exp().sum(dim, keepdim=True).log()
+
+    # shapes
+    def view(self, *shape): return _call(_fnp().reshape, self, _shape_arg(shape))
+    def reshape(self, *shape): return _call(_fnp().reshape, self, _shape_arg(shape))
+    def view_as(self, other): return self.view(other.shape)
+    def reshape_as(self, other): return self.reshape(other.shape)
+    def flatten(self, start_dim=0, end_dim=-1):
+        s = self.shape
+        if not s:
+            return self.reshape(1)
+        end = end_dim % len(s)
+        return self.reshape(s[:start_dim] + (-1,) + s[end + 1:])
+    def t(self):
+        if self.ndim > 2:
+            raise RuntimeError("t() expects a tensor with <= 2 dimensions")
+        return self.T if self.ndim == 2 else self
+    def permute(self, *dims): return _call(_fnp().transpose, self, _shape_arg(dims))
+    def transpose(self, dim0, dim1): return _call(_fnp().swapaxes, self, dim0, dim1)
+    def unsqueeze(self, dim): return _call(_fnp().expand_dims, self, dim % (self.ndim + 1))
+    def squeeze(self, dim=None):
+        if dim is not None and self.shape[dim] != 1:
+            return self
+        return _call(_fnp().squeeze, self, dim)
+    def expand(self, *sizes):
+        sizes = _shape_arg(sizes)
+        lead = len(sizes) - self.ndim
+        target = tuple(s if s != -1 else self.shape[i - lead] for i, s in enumerate(sizes))
+        return _call(_fnp().broadcast_to, self, target)
+    def expand_as(self, other): return self.expand(other.shape)
+    def repeat(self, *sizes): return _call(_fnp().tile, self, _shape_arg(sizes))
+
+    # copies and dtypes
+    def clone(self): return apply(ops.convert, (self,), {"dtype": self.dtype}) if self.requires_grad else \
+        Tensor._make(self._value.copy(), False, None)
+    def to(self, dtype=None, *args, **kwargs):
+        dtype = dtype if not isinstance(dtype, str) else kwargs.get("dtype")
+        if dtype is None or np.dtype(dtype) == self.dtype:
+            return self
+        return _call(_fnp().astype, self, dtype)
+    def type(self, dtype): return self.to(dtype)
+    def float(self): return self.to(np.float32)
+    def double(self): return self.to(np.float64)
+    def long(self): return self.to(np.int64)
+    def int(self): return self.to(np.int32)
+    def bool(self): return self.to(np.bool_)
+    def cpu(self): return self
+
+
+def _fnp():
+    from funcgrad import numpy as fnp
+
+    return fnp
+
+
+def _dim(dim):
+    return tuple(dim) if isinstance(dim, list) else dim
+
+
+def _unwrap_key(key):
+    if isinstance(key, tuple):
+        return tuple(k._value if type(k) is Tensor and k.dtype.kind in "biu" else k for k in key)
+    return key._value if type(key) is Tensor and key.dtype.kind in "biu" else key
+
+
+def _set_index(a, key, v):
+    from funcgrad import numpy as fnp
+
+    return fnp.at(a)[_unwrap_key(key)].set(v)
+
+
+class _no_record:
+    def __enter__(self):
+        from funcgrad.autograd.grad_mode import _enabled
+
+        self._token = _enabled.set(False)
+
+    def __exit__(self, *exc):
+        from funcgrad.autograd.grad_mode import _enabled
+
+        _enabled.reset(self._token)
+
+
+def _register():
+    from funcgrad import numpy as fnp
+
+    fnp.register_array_type(Tensor)
+
+
+_register()
