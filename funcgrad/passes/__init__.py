@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from funcgrad.core.ir import IR
+from funcgrad.passes.cse import cse
 from funcgrad.passes.dce import dce
+from funcgrad.passes.simplify import simplify
 
 
-def run_passes(ir: IR) -> IR:
-    """Dead-code elimination (more passes join this pipeline as they land)."""
-    return dce(ir)
+def run_passes(ir: IR, rounds: int = 4) -> IR:
+    """Simplify, eliminate common subexpressions and dead code, until the size stops shrinking."""
+    for _ in range(rounds):
+        size = len(ir.eqns)
+        ir = dce(cse(simplify(ir)))
+        if len(ir.eqns) == size:
+            break
+    return ir
+
+
+__all__ = ["cse", "dce", "run_passes", "simplify"]
