@@ -14,12 +14,12 @@ from funcgrad.transforms.api import (
 )
 from funcgrad import numpy  # noqa: E402  (the traceable NumPy namespace)
 from funcgrad import testing  # noqa: E402
-from funcgrad import autograd, optim  # noqa: E402
+from funcgrad import autograd, nn, optim, profiler  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = [
     "IR", "ConcretizationError", "UnexpectedTracerError", "autograd", "grad", "hessian", "hvp", "jacfwd", "jacobian",
-    "jacrev", "jvp", "linearize", "make_ir", "numpy", "optim", "stop_gradient", "testing", "tree", "value_and_grad",
+    "nn", "profiler", "jacrev", "jvp", "linearize", "make_ir", "numpy", "optim", "stop_gradient", "testing", "tree", "value_and_grad",
     "vhp", "vjp", "vmap",
 ]

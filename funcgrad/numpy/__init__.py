@@ -1008,6 +1008,13 @@ def einsum(subscripts, *operands, optimize=False, out=None, dtype=None, casting=
     return _einsum(subscripts, *[_arr(o) for o in operands])
 
 
+# Loading the submodule funcgrad.numpy.einsum binds its name in this namespace, over the function
+# above: load it now and bind the function again (else fnp.einsum is a module after its first call).
+_einsum_function = einsum
+__import__("funcgrad.numpy.einsum")
+einsum = _einsum_function
+
+
 def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     a, b = _arr(a), _arr(b)
     if axis is not None:

@@ -85,6 +85,9 @@ def einsum(subscripts: str, *operands):
     for op, t in zip(operands, terms):
         op, t = _diagonalize(op, t)
         xs.append((op, t))
+    # a label of size 1 in one operand broadcasts against the others (as in NumPy)
+    sizes = {c: n for op, t in xs for c, n in zip(t, shape_of(op)) if n != 1}
+    xs = [(fnp.broadcast_to(op, tuple(sizes.get(c, n) for c, n in zip(t, shape_of(op)))), t) for op, t in xs]
     # sum out labels that appear in one operand only and not in the output
     for k, (op, t) in enumerate(xs):
         others = set(out) | {c for j, (_, u) in enumerate(xs) if j != k for c in u}

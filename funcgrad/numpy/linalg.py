@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as _np
 
 from funcgrad import ops
-from funcgrad.ops.util import normalize_axes, shape_of
+from funcgrad.ops.util import normalize_axes, normalize_axis, shape_of
 
 
 def _arr(x):
@@ -84,7 +84,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
             return fnp.sum(a, axes, keepdims=keepdims)
         return fnp.sum(a ** ord, axes, keepdims=keepdims) ** (1.0 / ord)
     if len(axes) == 2:
-        r, c = axes
+        r, c = axes if axis is None else (normalize_axis(int(i), nd) for i in axis)  # numpy's order: (row, col)
         if ord is None or ord == "fro":
             return fnp.sqrt(fnp.sum(x * x, axes, keepdims=keepdims))
         a = fnp.abs(x)

@@ -23,10 +23,19 @@ def mT(x):
 
 
 def matmul2(a, b):
-    """``a @ b`` for stacks of matrices with equal leading shapes, or b a plain matrix."""
+    """``a @ b`` for stacks of matrices (leading shapes broadcast), or either a plain matrix."""
     na, nb = len(shape_of(a)), len(shape_of(b))
     if nb == 2:
         return dot_general(a, b, contract=((na - 1,), (0,)), batch=((), ()))
+    if na == 2:  # (M, K) @ (..., K, N): the result's M axis comes first, move it in place
+        return moveaxis(dot_general(a, b, contract=((1,), (nb - 2,)), batch=((), ())), 0, -2)
+    if shape_of(a)[:-2] != shape_of(b)[:-2]:
+        from funcgrad.ops.shape import broadcast_to
+
+        batch = np.broadcast_shapes(shape_of(a)[:-2], shape_of(b)[:-2])
+        a = broadcast_to(a, shape=batch + shape_of(a)[-2:]) if shape_of(a)[:-2] != batch else a
+        b = broadcast_to(b, shape=batch + shape_of(b)[-2:]) if shape_of(b)[:-2] != batch else b
+        na = nb = len(batch) + 2
     lead = tuple(range(na - 2))
     return dot_general(a, b, contract=((na - 1,), (nb - 2,)), batch=(lead, lead))
 
@@ -114,7 +123,12 @@ dot_general.def_batch(_dot_batch)
 def _stacked_batch(prim):
     def rule(n, args, dims, **params):
         moved = [a if d is None else moveaxis(a, d, 0) for a, d in zip(args, dims)]
-        if len(moved) > 1:  # align unbatched stacks under the batch axis
+        if len(moved) > 1:
+            # batched operands of a lower (per-example) rank get unit axes after the batch axis
+            rank = max(len(shape_of(a)) - (d is not None) for a, d in zip(moved, dims))
+            moved = [reshape(a, shape=(n,) + (1,) * (rank + 1 - len(shape_of(a))) + shape_of(a)[1:])
+                     if d is not None and len(shape_of(a)) - 1 < rank else a for a, d in zip(moved, dims)]
+            # align unbatched stacks under the batch axis
             moved = [reshape(a, shape=(1,) + shape_of(a)) if d is None and len(shape_of(a)) > 2 else a
                      for a, d in zip(moved, dims)]
         return prim(*moved, **params), 0

@@ -90,6 +90,16 @@ class TapeTrace(Trace):
         return tracer
 
 
+_rule_hook = None
+
+
+def set_rule_hook(hook):
+    """Install ``hook(prim, params, i, thunk) -> ct`` around every vjp rule application; returns the old one."""
+    global _rule_hook
+    old, _rule_hook = _rule_hook, hook
+    return old
+
+
 def _accumulate(cts: dict, key, ct) -> None:
     prev = cts.get(key)
     cts[key] = ct if prev is None else prev + ct
@@ -124,7 +134,10 @@ def backward_pass(entries, cts: dict, on_entry=None) -> dict:
             rule = rules[i]
             if rule is None:
                 continue
-            ct = rule(g, entry.out, *ins, **params)
+            if _rule_hook is None:
+                ct = rule(g, entry.out, *ins, **params)
+            else:
+                ct = _rule_hook(entry.prim, params, i, lambda: rule(g, entry.out, *ins, **params))
             if ct is not None:
                 _accumulate(cts, k, ct)
     return cts

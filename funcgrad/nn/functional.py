@@ -1,0 +1,112 @@
+"""``funcgrad.nn.functional``: the stateless functions behind :mod:`funcgrad.nn`'s modules.
+
+Every function takes and returns :class:`funcgrad.autograd.Tensor` (NumPy arrays are
+accepted as inputs), so results work with ``loss.backward()``.
+
+    >>> import numpy as np
+    >>> from funcgrad import autograd as ag
+    >>> from funcgrad.nn import functional as F
+    >>> F.relu(ag.tensor([-1.0, 2.0]))
+    tensor([0., 2.])
+    >>> round(F.mse_loss(ag.tensor([1.0, 3.0]), ag.tensor([0.0, 0.0])).item(), 6)
+    5.0
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from funcgrad.autograd.tensor import Tensor
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _t(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _check_reduction(reduction: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction!r} is not a valid value for reduction (expected one of "
+                         f"{', '.join(map(repr, _REDUCTIONS))})")
+
+
+def _reduce(x: Tensor, reduction: str) -> Tensor:
+    _check_reduction(reduction)
+    if reduction == "mean":
+        return x.mean()
+    return x.sum() if reduction == "sum" else x
+
+
+def linear(input: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``input @ weight.T + bias``, with ``weight`` of shape ``(out_features, in_features)``."""
+    out = _t(input) @ _t(weight).T
+    return out if bias is None else out + bias
+
+
+def relu(input: Any) -> Tensor:
+    """``max(input, 0)`` elementwise."""
+    return _t(input).relu()
+
+
+def tanh(input: Any) -> Tensor:
+    return _t(input).tanh()
+
+
+def sigmoid(input: Any) -> Tensor:
+    return _t(input).sigmoid()
+
+
+def softmax(input: Any, dim: int) -> Tensor:
+    return _t(input).softmax(dim)
+
+
+def log_softmax(input: Any, dim: int) -> Tensor:
+    """``log(softmax(input, dim))``, computed stably (the maximum is subtracted first)."""
+    return _t(input).log_softmax(dim)
+
+
+def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """Squared error ``(input - target) ** 2``, averaged (``'mean'``), summed (``'sum'``) or not (``'none'``)."""
+    _check_reduction(reduction)
+    diff = _t(input) - target
+    return _reduce(diff * diff, reduction)
+
+
+def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """Cross entropy of logits ``input`` (``(N, C)`` or ``(C,)``) and integer class indices ``target``.
+
+    Equals ``-log_softmax(input, 1)[range(N), target]``, then reduced.
+    """
+    _check_reduction(reduction)
+    x = _t(input)
+    tgt = np.asarray(target._value if isinstance(target, Tensor) else target)
+    if tgt.dtype.kind not in "iu":
+        raise TypeError(f"cross_entropy: target must hold integer class indices (dtype int64, as in torch), got "
+                        f"dtype {tgt.dtype}; class probabilities are not supported")
+    if x.ndim == 1:
+        if tgt.ndim != 0:
+            raise ValueError(f"cross_entropy: for input of shape {tuple(x.shape)} the target must be a scalar class "
+                             f"index, got shape {tgt.shape}")
+        x, tgt = x.reshape(1, -1), tgt.reshape(1)
+        squeeze = True
+    elif x.ndim == 2:
+        if tgt.shape != (x.shape[0],):
+            raise ValueError(f"cross_entropy: expected target of shape ({x.shape[0]},) for input of shape "
+                             f"{tuple(x.shape)}, got {tgt.shape}")
+        squeeze = False
+    else:
+        raise ValueError(f"cross_entropy: expected input of shape (N, C) or (C,), got {tuple(x.shape)}")
+    n, c = x.shape
+    bad = (tgt < 0) | (tgt >= c)
+    if np.any(bad):
+        raise IndexError(f"Target {int(tgt[np.argmax(bad)])} is out of bounds.")
+    losses = -x.log_softmax(1)[np.arange(n), tgt]
+    if squeeze and reduction == "none":
+        return losses.reshape(())
+    return _reduce(losses, reduction)
+
+
+__all__ = ["cross_entropy", "linear", "log_softmax", "mse_loss", "relu", "sigmoid", "softmax", "tanh"]
