@@ -20,6 +20,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "IR", "ConcretizationError", "UnexpectedTracerError", "autograd", "grad", "hessian", "hvp", "jacfwd", "jacobian",
-    "nn", "profiler", "jacrev", "jvp", "linearize", "make_ir", "numpy", "optim", "stop_gradient", "testing", "tree", "value_and_grad",
-    "vhp", "vjp", "vmap",
+    "jacrev", "jvp", "linearize", "make_ir", "nn", "numpy", "optim", "profiler", "stop_gradient", "testing", "tree",
+    "value_and_grad", "vhp", "vjp", "vmap",
 ]
