@@ -506,8 +506,6 @@ def test_float32_binary(name):
     _check(fn, x, y)
 
 
-@pytest.mark.xfail(strict=True, reason="the reverse pass does not cast a cotangent back to its primal's dtype: a "
-                                       "float32 input promoted by a float64 operand gets a float64 gradient")
 def test_float32_input_promoted_by_float64_operand_gets_float32_gradient():
     x = np.array([0.5, 1.5], np.float32)
     assert fg.grad(lambda x: np.sum(x * np.ones(2)))(x).dtype == np.float32

@@ -49,6 +49,7 @@ CONTRACTIONS = [
     ("dot_2_3", lambda m, a, b: m.dot(a, b), [(2, 4), (3, 4, 5)]),
     ("dot_3_3", lambda m, a, b: m.dot(a, b), [(2, 3, 4), (5, 4, 2)]),
     ("dot_0_2", lambda m, a, b: m.dot(a, b), [(), (2, 3)]),
+    ("dot_0_0", lambda m, a, b: m.dot(a, b), [(), ()]),
     # matmul
     ("matmul_1_1", lambda m, a, b: m.matmul(a, b), [(3,), (3,)]),
     ("matmul_1_2", lambda m, a, b: m.matmul(a, b), [(3,), (3, 4)]),
@@ -60,6 +61,7 @@ CONTRACTIONS = [
     ("matmul_1_3", lambda m, a, b: m.matmul(a, b), [(3,), (2, 3, 4)]),
     ("matmul_3_1", lambda m, a, b: m.matmul(a, b), [(2, 3, 4), (4,)]),
     ("matmul_3_3", lambda m, a, b: m.matmul(a, b), [(2, 3, 4), (2, 4, 5)]),
+    ("matmul_1_4", lambda m, a, b: m.matmul(a, b), [(3,), (4, 2, 3, 5)]),
     ("matmul_operator", lambda m, a, b: a @ b, [(2, 1, 3, 4), (5, 4, 2)]),
     ("matmul_operator_1d", lambda m, a, b: a @ b, [(4,), (4,)]),
     # inner / outer / vdot / kron
@@ -74,6 +76,7 @@ CONTRACTIONS = [
     ("kron_2_2", lambda m, a, b: m.kron(a, b), [(2, 2), (3, 3)]),
     ("kron_1_1", lambda m, a, b: m.kron(a, b), [(3,), (2,)]),
     ("kron_2_1", lambda m, a, b: m.kron(a, b), [(2, 3), (2,)]),
+    ("kron_3_2", lambda m, a, b: m.kron(a, b), [(2, 1, 2), (2, 2)]),
     # tensordot
     ("tensordot_0", lambda m, a, b: m.tensordot(a, b, 0), [(2, 3), (4,)]),
     ("tensordot_1", lambda m, a, b: m.tensordot(a, b, 1), [(2, 3), (3, 4)]),
@@ -81,6 +84,7 @@ CONTRACTIONS = [
     ("tensordot_axes", lambda m, a, b: m.tensordot(a, b, axes=([1, 0], [0, 1])), [(2, 3, 4), (3, 2, 5)]),
     ("tensordot_int_pair", lambda m, a, b: m.tensordot(a, b, axes=(2, 0)), [(2, 3, 4), (4, 5)]),
     ("tensordot_neg_axes", lambda m, a, b: m.tensordot(a, b, axes=([-1], [-2])), [(2, 3), (4, 3, 2)]),
+    ("tensordot_empty_axes", lambda m, a, b: m.tensordot(a, b, axes=([], [])), [(2,), (3,)]),
     # einsum
     ("einsum_matmul", lambda m, a, b: m.einsum("ij,jk->ik", a, b), [(2, 3), (3, 4)]),
     ("einsum_trace", lambda m, a: m.einsum("ii->", a), [(3, 3)]),
@@ -98,6 +102,11 @@ CONTRACTIONS = [
     ("einsum_bilinear", lambda m, a, b, c: m.einsum("i,ij,j->", a, b, c), [(3,), (3, 4), (4,)]),
     ("einsum_spaces", lambda m, a, b: m.einsum("ij, kj -> ki", a, b), [(2, 3), (4, 3)]),
     ("einsum_repeated_in_two", lambda m, a, b: m.einsum("iij,jk->ik", a, b), [(3, 3, 2), (2, 4)]),
+    ("einsum_diag3", lambda m, a: m.einsum("iii->i", a), [(3, 3, 3)]),
+    ("einsum_four", lambda m, a, b, c, d: m.einsum("ab,bc,cd,da->", a, b, c, d), [(2, 3), (3, 4), (4, 2), (2, 2)]),
+    ("einsum_rowwise_dot", lambda m, a, b: m.einsum("ij,ij->i", a, b), [(2, 3), (2, 3)]),
+    ("einsum_ellipsis_size1", lambda m, a, b: m.einsum("...i,...i->...", a, b), [(2, 1, 3), (4, 3)]),
+    ("einsum_label_size1", lambda m, a, b: m.einsum("ij,j->i", a, b), [(2, 1), (3,)]),
 ]
 
 LINALG = [
@@ -109,6 +118,8 @@ LINALG = [
     ("norm_vec_inf", lambda m, x: m.linalg.norm(x, np.inf), [(4,)]),
     ("norm_vec_neg_inf", lambda m, x: m.linalg.norm(x, -np.inf), [(4,)]),
     ("norm_vec_3", lambda m, x: m.linalg.norm(x, 3), [(4,)]),
+    ("norm_vec_neg_2", lambda m, x: m.linalg.norm(x, -2), [(4,)]),
+    ("norm_vec_0_times_x", lambda m, x: m.linalg.norm(x, 0) * x, [(4,)]),
     ("norm_vec_axis", lambda m, x: m.linalg.norm(x, axis=1), [(3, 4)]),
     ("norm_vec_1_axis0_keepdims", lambda m, x: m.linalg.norm(x, 1, axis=0, keepdims=True), [(3, 4)]),
     ("norm_vec_inf_axis_neg", lambda m, x: m.linalg.norm(x, np.inf, axis=-1), [(2, 3, 4)]),
@@ -130,6 +141,8 @@ LINALG = [
     ("solve_stacked_vector", lambda m, a, b: m.linalg.solve(a, b), [(2, 3, 3), (3,)], "w"),
     ("solve_broadcast_a", lambda m, a, b: m.linalg.solve(a, b), [(3, 3), (2, 3, 2)], "w"),
     ("solve_broadcast_b", lambda m, a, b: m.linalg.solve(a, b), [(2, 3, 3), (3, 2)], "w"),
+    ("solve_broadcast_both", lambda m, a, b: m.linalg.solve(a, b), [(2, 1, 3, 3), (4, 3, 2)], "w"),
+    ("inv_1x1", lambda m, a: m.linalg.inv(a), [(2, 1, 1)], "w"),
     ("det", lambda m, a: m.linalg.det(a), [(3, 3)], "w"),
     ("det_stacked", lambda m, a: m.linalg.det(a), [(2, 3, 3)], "w"),
     ("det_stacked2", lambda m, a: m.linalg.det(a), [(2, 2, 2, 2)], "w"),
@@ -238,6 +251,13 @@ def test_dot_method_of_a_traced_array():
     check_grads(lambda a: np.sin(f(a)), (a,), order=2, modes=("fwd", "rev"))
     np.testing.assert_allclose(fg.jacrev(f)(a), numerical_jacobian(f, a), atol=1e-8)
     np.testing.assert_allclose(fg.vmap(f)(_rand((5, 2, 3), 2)), _rand((5, 2, 3), 2) @ b, rtol=1e-13)
+
+
+def test_fnp_einsum_stays_a_function_after_use():
+    a = _rand((3, 3), 0)
+    for _ in range(2):
+        assert callable(fnp.einsum)
+        np.testing.assert_allclose(fnp.einsum("ii", a), np.trace(a), rtol=1e-14)
 
 
 def test_slogdet_sign_has_no_derivative_and_matches_numpy():

@@ -251,6 +251,15 @@ def test_pad_reflect_gradient_counts_reflections():
     np.testing.assert_array_equal(g, [3.0, 2.0, 2.0])
 
 
+@pytest.mark.parametrize("shape, new", [((0, 3), (-1,)), ((0, 3), (3, -1)), ((2, 0), (-1, 4)), ((), (-1,))])
+def test_reshape_minus_one_of_empty_and_0d_arrays(shape, new):
+    x = np.zeros(shape)
+    want = np.reshape(x, new).shape
+    assert fnp.reshape(x, new).shape == want
+    assert fg.vjp(lambda x: np.reshape(x, new), x)[0].shape == want
+    assert fg.grad(lambda x: np.sum(np.reshape(x, new)))(x).shape == shape
+
+
 def test_shape_errors_match_numpy():
     x = np.ones((2, 3))
     with pytest.raises(ValueError):

@@ -114,7 +114,13 @@ def _vjp(f: Callable, primals: tuple, has_aux: bool, fname: str):
         grads = []
         for t, x in zip(tracers, leaves):
             g = cts.get(t)
-            grads.append(np.zeros(shape_of(x), dtype_of(x)) if g is None else g)
+            if g is None:
+                g = np.zeros(shape_of(x), dtype_of(x))
+            elif dtype_of(g) != dtype_of(x):  # a float32 input promoted by a float64 operand
+                from funcgrad.numpy import astype
+
+                g = astype(g, dtype_of(x))
+            grads.append(g)
         return tree.unflatten(in_tree, grads)
 
     return tree.unflatten(out_tree, out_vals), backward, aux
