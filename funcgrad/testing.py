@@ -35,7 +35,7 @@ def numerical_jacobian(f: Callable, x: Any, eps: float = 1e-6) -> np.ndarray:
         xp[i] += eps
         xm[i] -= eps
         d = (np.asarray(f(xp.reshape(x.shape))) - np.asarray(f(xm.reshape(x.shape)))) / (2 * eps)
-        jac.reshape(out0.shape + (-1,))[..., i] = d
+        jac.reshape(out0.shape + (flat.size,))[..., i] = d
     return jac
 
 

@@ -148,7 +148,6 @@ scatter_add.def_jvp(lambda t, ans, u, *arrays, idx, shape: scatter_add(t, *array
 scatter_add.def_vjp(lambda g, ans, u, *arrays, idx, shape: getitem(g, *arrays, idx=idx))
 
 
-
 def _landed(u, arrays, idx, xshape):
     """Where ``idx`` repeats a position, only the last of ``u``'s values lands (as in NumPy's
     ``out[idx] = u``): a mask, shaped like ``u``, of the values that do."""
