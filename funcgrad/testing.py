@@ -39,6 +39,17 @@ def numerical_jacobian(f: Callable, x: Any, eps: float = 1e-6) -> np.ndarray:
     return jac
 
 
+def vmap_loop(f: Callable, args: Sequence, in_axes: Sequence) -> np.ndarray:
+    """What ``vmap(f, in_axes)(*args)`` must equal: a Python loop over the mapped axis.
+
+        >>> vmap_loop(lambda a, b: a * b, (np.arange(3.0), 2.0), (0, None))
+        array([0., 2., 4.])
+    """
+    n = next(np.shape(a)[ax] for a, ax in zip(args, in_axes) if ax is not None)
+    return np.stack([f(*[a if ax is None else np.take(a, i, axis=ax) for a, ax in zip(args, in_axes)])
+                     for i in range(n)])
+
+
 def _inner(a, b) -> float:
     return float(sum(np.sum(np.asarray(x) * np.asarray(y)) for x, y in zip(tree.leaves(a), tree.leaves(b))))
 

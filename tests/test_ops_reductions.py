@@ -420,10 +420,7 @@ def _vmap_args(in_axes):
     return xs, ws
 
 
-def _loop(f, args, in_axes):
-    n = next(np.shape(a)[ax] for a, ax in zip(args, in_axes) if ax is not None)
-    return np.stack([f(*[a if ax is None else np.take(a, i, axis=ax) for a, ax in zip(args, in_axes)])
-                     for i in range(n)])
+_loop = fg.testing.vmap_loop
 
 
 @pytest.mark.parametrize("in_axes", IN_AXES, ids=str)

@@ -23,6 +23,9 @@ def _is_lit(x, value) -> bool:
         return False
 
 
+_IDENTITY = {"mul": 1, "add": 0}  # x * 1 == 1 * x == x + 0 == 0 + x == x
+
+
 def simplify(ir: IR) -> IR:
     """``ir`` with the rewrites above applied once, front to back."""
     from funcgrad import ops
@@ -48,17 +51,12 @@ def simplify(ir: IR) -> IR:
         replacement = None
         if not eqn.prim.multiple_results and ins and all(isinstance(x, Literal) for x in ins) and out.aval.size <= 64:
             replacement = Literal(dispatch(eqn.prim, [x.val for x in ins], p), out.aval)
-        elif name == "mul":
+        elif name in _IDENTITY:
             a, b = ins
-            if _is_lit(b, 1) and same(a):
+            unit = _IDENTITY[name]
+            if _is_lit(b, unit) and same(a):
                 replacement = a
-            elif _is_lit(a, 1) and same(b):
-                replacement = b
-        elif name == "add":
-            a, b = ins
-            if _is_lit(b, 0) and same(a):
-                replacement = a
-            elif _is_lit(a, 0) and same(b):
+            elif _is_lit(a, unit) and same(b):
                 replacement = b
         elif name == "sub" and _is_lit(ins[1], 0) and same(ins[0]):
             replacement = ins[0]
