@@ -28,7 +28,7 @@ def _seed(outputs: list, grads: list, create_graph: bool) -> list:
         if not isinstance(out, Tensor) or not out.requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
         if g is None:
-            if out.numel() != 1:
+            if out._value.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             g = np.ones(out.shape, out.dtype)
         elif isinstance(g, Tensor):

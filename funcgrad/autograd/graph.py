@@ -61,14 +61,15 @@ class AccumulateGrad:
 class Node:
     """One recorded operation (``grad_fn``). Holds what its vjp rules need."""
 
-    __slots__ = ("prim", "params", "in_keys", "args", "versions", "out", "out_key", "out_ref", "freed", "retained",
-                 "__weakref__")
+    __slots__ = ("prim", "params", "in_keys", "args", "vals", "versions", "out", "out_key", "out_ref", "freed",
+                 "retained", "__weakref__")
 
-    def __init__(self, prim, params, in_keys, args, versions, out):
+    def __init__(self, prim, params, in_keys, args, vals, versions, out):
         self.prim = prim
         self.params = params
         self.in_keys = in_keys
         self.args = args
+        self.vals = vals
         self.versions = versions
         self.out = out
         self.out_key = self
@@ -85,35 +86,29 @@ class Node:
                 "have already been freed). Saved intermediate values of the graph are freed when you call "
                 ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
                 "graph a second time or if you need to access saved tensors after calling backward.")
-        from funcgrad.autograd.tensor import Tensor
+        if self.versions is not None:
+            self._check_versions()
+        if _as_tensors.get():
+            return self.args
+        return self.vals
 
-        as_tensors = _as_tensors.get()
-        out = []
+    def _check_versions(self) -> None:
         for a, v in zip(self.args, self.versions):
-            if type(a) is Tensor:
-                if v is not None and a._version != v:
-                    raise RuntimeError(
-                        f"one of the variables needed for gradient computation has been modified by an inplace "
-                        f"operation: [{a.dtype} tensor of shape {list(a.shape)}], which is output 0 of "
-                        f"{backward_name(self.prim, self.params)}, is at version {a._version}; expected version "
-                        f"{v} instead.")
-                out.append(a if as_tensors else a._value)
-            else:
-                out.append(a)
-        return out
+            if v is not None and a._version != v:
+                raise RuntimeError(
+                    f"one of the variables needed for gradient computation has been modified by an inplace "
+                    f"operation: [{a.dtype} tensor of shape {list(a.shape)}], which is output 0 of "
+                    f"{backward_name(self.prim, self.params)}, is at version {a._version}; expected version "
+                    f"{v} instead.")
 
-    def output(self):
+    def check_output(self) -> None:
+        """Raise if the output saved for backward was modified in place."""
         t = self.out_ref() if self.out_ref is not None else None
         if t is not None and t._version and t._value is self.out:
             raise RuntimeError(
                 f"one of the variables needed for gradient computation has been modified by an inplace operation: "
                 f"[{t.dtype} tensor of shape {list(t.shape)}], which is output 0 of {self.name()}, is at version "
                 f"{t._version}; expected version 0 instead.")
-        if _as_tensors.get():
-            from funcgrad.autograd.tensor import Tensor
-
-            return Tensor._from_node(self.out, self)
-        return self.out
 
     # --- PyTorch's view
     def name(self) -> str:
@@ -127,34 +122,34 @@ class Node:
         return f"<{self.name()} object at {id(self):#x}>"
 
 
-class _Entry:
-    """A node as seen by the reverse pass (``out`` resolved for the current mode)."""
+class _TensorEntry:
+    """A node as the reverse pass sees it while building a graph: saved values as tensors."""
 
     __slots__ = ("prim", "params", "in_keys", "ins", "out_key", "out")
 
     def __init__(self, node: Node):
+        from funcgrad.autograd.tensor import Tensor
+
         self.prim, self.params, self.in_keys, self.out_key = node.prim, node.params, node.in_keys, node
         self.ins = node.ins
-        self.out = node.output()
+        self.out = Tensor._from_node(node.out, node)
 
 
 def _topo(roots) -> list[Node]:
     """Nodes reachable from ``roots``, producers before consumers."""
     order: list[Node] = []
-    seen: set[int] = set()
-    stack = [(r, False) for r in roots if isinstance(r, Node)]
+    seen: set[Node] = set()
+    stack = [(r, False) for r in roots if type(r) is Node]
     while stack:
         node, done = stack.pop()
         if done:
             order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        for k in node.in_keys:
-            if isinstance(k, Node) and id(k) not in seen:
-                stack.append((k, False))
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            for k in node.in_keys:
+                if type(k) is Node and k not in seen:
+                    stack.append((k, False))
     return order
 
 
@@ -172,6 +167,7 @@ def run_backward(roots: list, grads: list, retain_graph: bool, create_graph: boo
     for k, g in zip(roots, grads):
         cts[k] = g if k not in cts else cts[k] + g
     captured = capture if capture is not None else {}
+    retained = [n for n in nodes if n.retained is not None]
 
     def on_entry(entry, g):
         node = entry.out_key
@@ -185,8 +181,11 @@ def run_backward(roots: list, grads: list, retain_graph: bool, create_graph: boo
     token_mode = _as_tensors.set(create_graph)
     token_trace = set_trace(TENSOR_TRACE) if create_graph else None
     try:
-        entries = [_Entry(n) for n in nodes]
-        backward_pass(entries, cts, on_entry=on_entry)
+        for n in nodes:
+            if n.out_ref is not None:
+                n.check_output()
+        backward_pass([_TensorEntry(n) for n in nodes] if create_graph else nodes, cts,
+                      on_entry=on_entry if captured or retained else None)
     finally:
         if token_trace is not None:
             reset_trace(token_trace)
@@ -194,7 +193,7 @@ def run_backward(roots: list, grads: list, retain_graph: bool, create_graph: boo
     if not retain_graph:
         for n in nodes:
             n.freed = True
-            n.args = ()
+            n.args = n.vals = ()
     return cts
 
 
@@ -205,7 +204,7 @@ def _store_grad(t, g, create_graph: bool) -> None:
     if isinstance(g, Tensor) and not create_graph:
         g = g._value
     if t.grad is None:
-        t.grad = g if isinstance(g, Tensor) else Tensor(np.array(g, dtype=t.dtype, copy=True))
+        t.grad = g if isinstance(g, Tensor) else Tensor._make(np.array(g, dtype=t.dtype, copy=True), False, None)
     elif create_graph or isinstance(g, Tensor):
         t.grad = t.grad + g
     else:

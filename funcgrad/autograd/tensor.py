@@ -23,11 +23,13 @@ import numpy as np
 from funcgrad import ops
 from funcgrad.autograd.grad_mode import is_grad_enabled
 from funcgrad.autograd.graph import AccumulateGrad, Node
+from funcgrad.core.primitive import REGISTRY
 from funcgrad.core.trace import EVAL, Trace, Tracer, current_trace, dispatch, reset_trace, set_trace
 
 # primitives whose vjp rules read only shapes: their saved inputs need no version check
-_SHAPE_ONLY = frozenset({"add", "sub", "neg", "reshape", "transpose", "broadcast_to", "reduce_sum", "reduce_mean",
-                         "concatenate", "pad", "getitem", "scatter_add", "cumsum", "convert"})
+_SHAPE_ONLY = frozenset(REGISTRY[name] for name in (
+    "add", "sub", "neg", "reshape", "transpose", "broadcast_to", "reduce_sum", "reduce_mean", "concatenate", "pad",
+    "getitem", "scatter_add", "cumsum", "convert"))
 
 
 class TensorTrace(Trace):
@@ -53,31 +55,40 @@ def apply(prim, args, params) -> Any:
         return tuple(map(Tensor._wrap, out)) if prim.multiple_results else Tensor._wrap(out)
     needs = False
     vals = []
+    keys = []
     for a in args:
         if type(a) is Tensor:
             vals.append(a._value)
             if a.requires_grad:
                 needs = True
+                keys.append(a.grad_fn or a._key())
+                continue
         else:
             vals.append(a)
+        keys.append(None)
     out = dispatch(prim, vals, params)
+    needs = needs and prim.differentiable and is_grad_enabled()
     if prim.multiple_results:
-        if needs and prim.differentiable and is_grad_enabled():
+        if needs:
             raise NotImplementedError(f"autograd tensors: {prim.name} has several outputs and cannot be recorded; "
                                       f"differentiate it with funcgrad.grad instead")
         return tuple(Tensor._wrap(o) for o in out)
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    if not (needs and prim.differentiable and is_grad_enabled()):
+    if not needs:
         return Tensor._make(out, False, None)
-    check = prim.name not in _SHAPE_ONLY
-    keys = tuple(a._key() if type(a) is Tensor and a.requires_grad else None for a in args)
-    versions = tuple(a._version if check and type(a) is Tensor else None for a in args)
-    node = Node(prim, params, keys, args, versions, out)
+    if prim in _SHAPE_ONLY:
+        return Tensor._make(out, True, Node(prim, params, keys, args, vals, None, out))
+    node = Node(prim, params, keys, args, vals, [a._version if type(a) is Tensor else None for a in args], out)
     result = Tensor._make(out, True, node)
-    if check:
-        node.out_ref = weakref.ref(result)
+    node.out_ref = weakref.ref(result)
     return result
+
+
+_NO_PARAMS: dict = {}
+_ALL_AXES: dict = {}  # (ndim, keepdims) -> params of a reduction over every axis
+# NumPy ufuncs that are primitives as they stand: ``np.sin(t)`` goes straight to ``apply``
+_UFUNC_PRIMS = {p.impl: p for p in REGISTRY.values() if isinstance(p.impl, np.ufunc)}
 
 
 def _unwrap(x: Any) -> Any:
@@ -384,6 +395,9 @@ class Tensor:
     def __getitem__(self, key): return _call(_fnp().getitem, self, _unwrap_key(key))
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        prim = _UFUNC_PRIMS.get(ufunc)
+        if prim is not None and method == "__call__" and not kwargs:
+            return apply(prim, inputs, _NO_PARAMS)
         return _call(_fnp().dispatch_ufunc, ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
@@ -407,8 +421,13 @@ class Tensor:
     def dot(self, o): return self @ o
 
     def _unary(name):  # noqa: N805
-        def method(self):
-            return _call(getattr(_fnp(), name), self)
+        prim = REGISTRY.get(name)
+        if prim is not None:
+            def method(self):
+                return apply(prim, (self,), _NO_PARAMS)
+        else:
+            def method(self):
+                return _call(getattr(_fnp(), name), self)
 
         method.__name__ = name
         return method
@@ -426,10 +445,22 @@ class Tensor:
     def clamp(self, min=None, max=None): return _call(_fnp().clip, self, _unwrap(min), _unwrap(max))
     clip = clamp
 
+    def _reduce_all(self, prim, keepdim):
+        """``prim`` over every axis: the common ``x.sum()`` without the NumPy layer's argument handling."""
+        key = (self._value.ndim, bool(keepdim))
+        params = _ALL_AXES.get(key)
+        if params is None:
+            params = _ALL_AXES[key] = {"axes": tuple(range(key[0])), "keepdims": key[1]}
+        return apply(prim, (self,), params)
+
     def sum(self, dim=None, keepdim=False, dtype=None):
+        if dim is None and dtype is None and self._value.ndim and self._value.dtype.kind in "fc":
+            return self._reduce_all(ops.reduce_sum, keepdim)
         return _call(_fnp().sum, self, _dim(dim), dtype, keepdims=keepdim)
 
     def mean(self, dim=None, keepdim=False, dtype=None):
+        if dim is None and dtype is None and self._value.ndim and self._value.dtype.kind in "fc":
+            return self._reduce_all(ops.reduce_mean, keepdim)
         return _call(_fnp().mean, self, _dim(dim), dtype, keepdims=keepdim)
 
     def prod(self, dim=None, keepdim=False, dtype=None):
