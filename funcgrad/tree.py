@@ -78,6 +78,12 @@ def _node(x: Any):
 
 def flatten(tree: Any, is_leaf: Callable | None = None) -> tuple[list, TreeDef]:
     """``(leaves, treedef)`` of ``tree``, leaves in a canonical order."""
+    if is_leaf is None:
+        t = type(tree)
+        if t is tuple and all(_node(c) is None for c in tree):  # the common (x, y, ...) of arrays
+            return list(tree), TreeDef(tuple, None, (LEAF,) * len(tree))
+        if t is not list and t is not dict and _node(tree) is None:
+            return [tree], LEAF
     leaves: list = []
 
     def go(x):
@@ -98,6 +104,8 @@ def flatten(tree: Any, is_leaf: Callable | None = None) -> tuple[list, TreeDef]:
 
 def unflatten(treedef: TreeDef, leaves) -> Any:
     """Rebuild a pytree of ``treedef`` from ``leaves``."""
+    if treedef is LEAF:
+        return next(iter(leaves))
     it = iter(leaves)
 
     def go(td: TreeDef):

@@ -24,6 +24,7 @@ from funcgrad import ops
 from funcgrad.autograd.grad_mode import is_grad_enabled
 from funcgrad.autograd.graph import AccumulateGrad, Node
 from funcgrad.core.primitive import REGISTRY
+from funcgrad.numpy.dispatch import DIRECT_UFUNCS
 from funcgrad.core.trace import EVAL, Trace, Tracer, current_trace, dispatch, reset_trace, set_trace
 
 # primitives whose vjp rules read only shapes: their saved inputs need no version check
@@ -87,8 +88,6 @@ def apply(prim, args, params) -> Any:
 
 _NO_PARAMS: dict = {}
 _ALL_AXES: dict = {}  # (ndim, keepdims) -> params of a reduction over every axis
-# NumPy ufuncs that are primitives as they stand: ``np.sin(t)`` goes straight to ``apply``
-_UFUNC_PRIMS = {p.impl: p for p in REGISTRY.values() if isinstance(p.impl, np.ufunc)}
 
 
 def _unwrap(x: Any) -> Any:
@@ -395,7 +394,7 @@ class Tensor:
     def __getitem__(self, key): return _call(_fnp().getitem, self, _unwrap_key(key))
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        prim = _UFUNC_PRIMS.get(ufunc)
+        prim = DIRECT_UFUNCS.get(ufunc)  # np.sin(t) goes straight to apply
         if prim is not None and method == "__call__" and not kwargs:
             return apply(prim, inputs, _NO_PARAMS)
         return _call(_fnp().dispatch_ufunc, ufunc, method, inputs, kwargs)

@@ -95,6 +95,7 @@ def _unary(prim):
 
     fn.__name__ = prim.name
     fn.__doc__ = f"Elementwise ``numpy.{prim.name}``, traceable."
+    fn.primitive = prim
     return fn
 
 
@@ -106,6 +107,7 @@ def _binary(prim, name=None):
 
     fn.__name__ = name or prim.name
     fn.__doc__ = f"Elementwise ``numpy.{fn.__name__}``, traceable."
+    fn.primitive = prim
     return fn
 
 

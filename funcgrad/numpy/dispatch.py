@@ -35,6 +35,9 @@ UFUNCS = {u: getattr(fnp, _UFUNC_ALIASES.get(u.__name__, u.__name__))
           for u in (getattr(np, n) for n in dir(np)) if isinstance(u, np.ufunc)
           and hasattr(fnp, _UFUNC_ALIASES.get(u.__name__, u.__name__))}
 
+# ufuncs whose funcgrad.numpy version is exactly one primitive: called without the wrapper
+DIRECT_UFUNCS = {u: fn.primitive for u, fn in UFUNCS.items() if hasattr(fn, "primitive")}
+
 _REDUCE = {np.add: fnp.sum, np.multiply: fnp.prod, np.maximum: fnp.max, np.minimum: fnp.min,
            np.logical_and: fnp.all, np.logical_or: fnp.any}
 _ACCUMULATE = {np.add: fnp.cumsum, np.multiply: fnp.cumprod}
@@ -42,6 +45,10 @@ _ACCUMULATE = {np.add: fnp.cumsum, np.multiply: fnp.cumprod}
 
 def dispatch_ufunc(ufunc, method, inputs, kwargs):
     """``__array_ufunc__`` of traced values."""
+    if method == "__call__" and not kwargs:
+        prim = DIRECT_UFUNCS.get(ufunc)
+        if prim is not None:
+            return prim(*[fnp.asarray(x) if isinstance(x, list | tuple) else x for x in inputs])
     if kwargs.get("out") is not None:
         raise TypeError(f"numpy.{ufunc.__name__}: out= cannot receive a traced value (traced arrays are "
                         f"immutable); assign the result instead")

@@ -6,6 +6,8 @@ moveaxis, stack, tile, ...) is a composition of these, in ``funcgrad.numpy``.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from funcgrad.core.ir import ShapedArray
@@ -62,7 +64,21 @@ def _broadcast_batch(n, args, dims, shape):
     return broadcast_to(x, shape=(n,) + shape), 0
 
 
-broadcast_to = _shape_prim("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
+_SMALL = 1 << 14  # below this many elements a copy is cheaper than numpy.broadcast_to's view
+
+
+def _broadcast_to(x, shape):
+    x = np.asarray(x)
+    if math.prod(shape) > _SMALL:
+        return np.broadcast_to(x, shape)
+    if x.ndim > len(shape):
+        raise ValueError(f"cannot broadcast an array of shape {x.shape} to the smaller rank of {shape}")
+    out = np.empty(shape, x.dtype)
+    np.copyto(out, x)
+    return out
+
+
+broadcast_to = _shape_prim("broadcast_to", _broadcast_to,
                            lambda x, shape: ShapedArray(tuple(shape), x.dtype))
 broadcast_to.def_jvp(lambda t, ans, x, shape: broadcast_to(t, shape=shape))
 broadcast_to.def_vjp(lambda g, ans, x, shape: unbroadcast(g, shape_of(x)))

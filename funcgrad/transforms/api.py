@@ -35,7 +35,7 @@ def _as_value(x: Any) -> Any:
 
 def _check_float(x: Any, fname: str, what: str) -> None:
     dt = dtype_of(x)
-    if not np.issubdtype(dt, np.floating):
+    if dt.kind != "f":
         raise TypeError(f"{fname}: {what} has dtype {dt}, but differentiation needs floating-point values. "
                         f"Pass a float array (x.astype(float), or 1.0 instead of 1).")
 
@@ -65,13 +65,59 @@ def _fn_name(f: Callable) -> str:
 
 # ----------------------------------------------------------------------------- vjp
 
+class Pullback:
+    """The backward half of :func:`vjp`: ``pullback(cotangent)`` gives the input cotangents."""
+
+    __slots__ = ("_tape", "_tracers", "_leaves", "_in_tree", "_out_tree", "out_keys", "_out_vals", "_fname")
+
+    def __init__(self, tape, tracers, leaves, in_tree, out_tree, out_keys, out_vals, fname):
+        self._tape, self._tracers, self._leaves, self._in_tree = tape, tracers, leaves, in_tree
+        self._out_tree, self.out_keys, self._out_vals, self._fname = out_tree, out_keys, out_vals, fname
+
+    def __call__(self, ct_tree) -> Any:
+        fname = self._fname
+        ct_leaves, ct_struct = tree.flatten(ct_tree)
+        if ct_struct != self._out_tree:
+            raise ValueError(f"{fname}: the cotangent's structure {ct_struct} does not match the output's "
+                             f"structure {self._out_tree}")
+        cts: dict = {}
+        for i, (key, val, ct) in enumerate(zip(self.out_keys, self._out_vals, ct_leaves)):
+            ct = _as_value(ct)
+            if shape_of(ct) != shape_of(val):
+                raise ValueError(f"{fname}: cotangent {i} has shape {shape_of(ct)}, but the output has shape "
+                                 f"{shape_of(val)}; pass a cotangent with the output's shape")
+            if key is not None:
+                if dtype_of(ct) != dtype_of(val) and np.issubdtype(dtype_of(val), np.inexact):
+                    from funcgrad.numpy import astype
+
+                    ct = astype(ct, dtype_of(val))
+                cts[key] = ct if key not in cts else cts[key] + ct
+        return self.pull(cts)
+
+    def pull(self, cts: dict) -> Any:
+        """Input cotangents from a dict of output-tracer cotangents (no checks)."""
+        backward_pass(self._tape, cts)
+        grads = []
+        for t, x in zip(self._tracers, self._leaves):
+            g = cts.get(t)
+            if g is None:
+                g = np.zeros(shape_of(x), dtype_of(x))
+            elif dtype_of(g) != dtype_of(x):  # a float32 input promoted by a float64 operand
+                from funcgrad.numpy import astype
+
+                g = astype(g, dtype_of(x))
+            grads.append(g)
+        return tree.unflatten(self._in_tree, grads)
+
+
 def _vjp(f: Callable, primals: tuple, has_aux: bool, fname: str):
-    """Trace ``f`` on a tape. Returns ``(out, backward, aux)``; ``backward(ct_tree)``
+    """Trace ``f`` on a tape. Returns ``(out, pullback, aux)``; ``pullback(ct_tree)``
     gives the tuple of input cotangents."""
     leaves, in_tree = tree.flatten(primals)
     leaves = [_as_value(x) for x in leaves]
     for k, x in enumerate(leaves):
-        _check_float(x, fname, f"input {k} of {_fn_name(f)}" if len(leaves) > 1 else f"the input of {_fn_name(f)}")
+        if dtype_of(x).kind != "f":
+            _check_float(x, fname, f"input {k} of {_fn_name(f)}" if len(leaves) > 1 else f"the input of {_fn_name(f)}")
     trace = TapeTrace(current_trace())
     tracers = [trace.new_input(x) for x in leaves]
     token = set_trace(trace)
@@ -92,38 +138,8 @@ def _vjp(f: Callable, primals: tuple, has_aux: bool, fname: str):
     for v in out_vals:
         if isinstance(v, Tracer) and isinstance(v._trace, TapeTrace) and not v._trace.alive:
             raise v._escaped_error(None)
-
-    def backward(ct_tree) -> tuple:
-        ct_leaves, ct_struct = tree.flatten(ct_tree)
-        if ct_struct != out_tree:
-            raise ValueError(f"{fname}: the cotangent's structure {ct_struct} does not match the output's "
-                             f"structure {out_tree}")
-        cts: dict = {}
-        for i, (key, val, ct) in enumerate(zip(out_keys, out_vals, ct_leaves)):
-            ct = _as_value(ct)
-            if shape_of(ct) != shape_of(val):
-                raise ValueError(f"{fname}: cotangent {i} has shape {shape_of(ct)}, but the output has shape "
-                                 f"{shape_of(val)}; pass a cotangent with the output's shape")
-            if key is not None:
-                if dtype_of(ct) != dtype_of(val) and np.issubdtype(dtype_of(val), np.inexact):
-                    from funcgrad.numpy import astype
-
-                    ct = astype(ct, dtype_of(val))
-                cts[key] = ct if key not in cts else cts[key] + ct
-        backward_pass(trace.tape, cts)
-        grads = []
-        for t, x in zip(tracers, leaves):
-            g = cts.get(t)
-            if g is None:
-                g = np.zeros(shape_of(x), dtype_of(x))
-            elif dtype_of(g) != dtype_of(x):  # a float32 input promoted by a float64 operand
-                from funcgrad.numpy import astype
-
-                g = astype(g, dtype_of(x))
-            grads.append(g)
-        return tree.unflatten(in_tree, grads)
-
-    return tree.unflatten(out_tree, out_vals), backward, aux
+    pullback = Pullback(trace.tape, tracers, leaves, in_tree, out_tree, out_keys, out_vals, fname)
+    return tree.unflatten(out_tree, out_vals), pullback, aux
 
 
 def vjp(f: Callable, *primals: Any, has_aux: bool = False):
@@ -152,13 +168,15 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool 
     def value_and_grad_f(*args, **kwargs):
         nums = _argnums_tuple(argnums, len(args), "grad")
         f_diff = _partial_args(f, args, nums, kwargs)
-        out, backward, aux = _vjp(f_diff, tuple(args[i] for i in nums), has_aux, "grad")
+        out, pullback, aux = _vjp(f_diff, tuple(args[i] for i in nums), has_aux, "grad")
         if not isinstance(out, Tracer | np.ndarray | np.generic | float | int) or shape_of(out) != ():
             shape = shape_of(out) if not isinstance(out, tuple | list | dict) else type(out).__name__
             raise TypeError(f"grad requires a scalar output, but {_fn_name(f)} returned {shape}. "
                             f"Use fg.vjp for a vector-Jacobian product or fg.jacrev for the Jacobian.")
-        _check_float(out, "grad", f"the output of {_fn_name(f)}")
-        grads = backward(np.ones((), dtype_of(out)))
+        if dtype_of(out).kind != "f":
+            _check_float(out, "grad", f"the output of {_fn_name(f)}")
+        key = pullback.out_keys[0]
+        grads = pullback.pull({} if key is None else {key: np.ones((), dtype_of(out))})
         g = grads[0] if isinstance(argnums, int) else grads
         return ((out, aux), g) if has_aux else (out, g)
 
