@@ -133,12 +133,12 @@ def _method(name: str):
 (sin, cos, tan, exp, log, sqrt, tanh, sigmoid, relu, abs, sum, mean, prod, matmul, mm, dot, clamp, norm, log1p,
  expm1, square, floor, ceil, sign, var, std, argmax, argmin, flatten, squeeze, unsqueeze, reshape, t, transpose,
  permute, cumsum, softmax, log_softmax, isnan, isfinite, all, any, asin, acos, atan, sinh, cosh, log2, log10,
- exp2, round) = map(_method, (
+ exp2, round, amax, amin, logsumexp) = map(_method, (
     "sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs", "sum", "mean", "prod", "matmul",
     "mm", "dot", "clamp", "norm", "log1p", "expm1", "square", "floor", "ceil", "sign", "var", "std", "argmax",
     "argmin", "flatten", "squeeze", "unsqueeze", "reshape", "t", "transpose", "permute", "cumsum", "softmax",
     "log_softmax", "isnan", "isfinite", "all", "any", "asin", "acos", "atan", "sinh", "cosh", "log2", "log10",
-    "exp2", "round"))
+    "exp2", "round", "amax", "amin", "logsumexp"))
 clip = clamp
 
 
@@ -147,13 +147,13 @@ def pow(input, exponent) -> Tensor:
     return _t(input) ** exponent if isinstance(input, Tensor) or not isinstance(exponent, Tensor) else input ** exponent
 
 
-def max(input, dim=None, keepdim=False, *, other=None):
+def max(input, dim=None, keepdim=False, *, other=None, **aliases):
     """``torch.max``: the maximum, ``(values, indices)`` along ``dim``, or the elementwise max of two tensors."""
-    return _t(input).max(dim, keepdim, other)
+    return _t(input).max(dim, keepdim, other, **aliases)
 
 
-def min(input, dim=None, keepdim=False, *, other=None):
-    return _t(input).min(dim, keepdim, other)
+def min(input, dim=None, keepdim=False, *, other=None, **aliases):
+    return _t(input).min(dim, keepdim, other, **aliases)
 
 
 def maximum(a, b) -> Tensor:

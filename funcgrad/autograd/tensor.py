@@ -452,26 +452,34 @@ class Tensor:
             params = _ALL_AXES[key] = {"axes": tuple(range(key[0])), "keepdims": key[1]}
         return apply(prim, (self,), params)
 
-    def sum(self, dim=None, keepdim=False, dtype=None):
+    # reductions take PyTorch's ``dim``/``keepdim`` or NumPy's ``axis``/``keepdims``, as torch does
+    def sum(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+        if axis is not None or keepdims is not None:
+            dim, keepdim = _dims(dim, keepdim, axis, keepdims)
         if dim is None and dtype is None and self._value.ndim and self._value.dtype.kind in "fc":
             return self._reduce_all(ops.reduce_sum, keepdim)
         return _call(_fnp().sum, self, _dim(dim), dtype, keepdims=keepdim)
 
-    def mean(self, dim=None, keepdim=False, dtype=None):
+    def mean(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+        if axis is not None or keepdims is not None:
+            dim, keepdim = _dims(dim, keepdim, axis, keepdims)
         if dim is None and dtype is None and self._value.ndim and self._value.dtype.kind in "fc":
             return self._reduce_all(ops.reduce_mean, keepdim)
         return _call(_fnp().mean, self, _dim(dim), dtype, keepdims=keepdim)
 
-    def prod(self, dim=None, keepdim=False, dtype=None):
-        return _call(_fnp().prod, self, _dim(dim), dtype, keepdims=keepdim)
+    def prod(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+        dim, keepdim = _dims(dim, keepdim, axis, keepdims)
+        return _call(_fnp().prod, self, dim, dtype, keepdims=keepdim)
 
-    def var(self, dim=None, unbiased=True, keepdim=False, *, correction=None):
+    def var(self, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None, keepdims=None):
+        dim, keepdim = _dims(dim, keepdim, axis, keepdims)
         ddof = correction if correction is not None else int(unbiased)
-        return _call(_fnp().var, self, _dim(dim), ddof=ddof, keepdims=keepdim)
+        return _call(_fnp().var, self, dim, ddof=ddof, keepdims=keepdim)
 
-    def std(self, dim=None, unbiased=True, keepdim=False, *, correction=None):
+    def std(self, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None, keepdims=None):
+        dim, keepdim = _dims(dim, keepdim, axis, keepdims)
         ddof = correction if correction is not None else int(unbiased)
-        return _call(_fnp().std, self, _dim(dim), ddof=ddof, keepdims=keepdim)
+        return _call(_fnp().std, self, dim, ddof=ddof, keepdims=keepdim)
 
     def _extremum(self, reduce, arg, dim, keepdim, other):
         if isinstance(dim, Tensor):
@@ -484,18 +492,34 @@ class Tensor:
         indices = _call(getattr(_fnp(), arg), self.detach(), dim, keepdims=keepdim)
         return MaxMin(values, indices)
 
-    def max(self, dim=None, keepdim=False, other=None):
+    def max(self, dim=None, keepdim=False, other=None, *, axis=None, keepdims=None):
+        """The maximum; along ``dim``, the pair ``(values, indices)``; with a tensor, the elementwise maximum."""
+        dim, keepdim = _dims(dim, keepdim, axis, keepdims)
         return self._extremum("max", "argmax", dim, keepdim, other)
 
-    def min(self, dim=None, keepdim=False, other=None):
+    def min(self, dim=None, keepdim=False, other=None, *, axis=None, keepdims=None):
+        dim, keepdim = _dims(dim, keepdim, axis, keepdims)
         return self._extremum("min", "argmin", dim, keepdim, other)
 
-    def argmax(self, dim=None, keepdim=False): return _call(_fnp().argmax, self, dim, keepdims=keepdim)
-    def argmin(self, dim=None, keepdim=False): return _call(_fnp().argmin, self, dim, keepdims=keepdim)
-    def all(self, dim=None, keepdim=False): return _call(_fnp().all, self, _dim(dim), keepdims=keepdim)
-    def any(self, dim=None, keepdim=False): return _call(_fnp().any, self, _dim(dim), keepdims=keepdim)
-    def cumsum(self, dim): return _call(_fnp().cumsum, self, dim)
-    def cumprod(self, dim): return _call(_fnp().cumprod, self, dim)
+    def _axis_reduction(name):  # noqa: N805
+        def method(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+            dim, keepdim = _dims(dim, keepdim, axis, keepdims)
+            return _call(getattr(_fnp(), name), self, dim, keepdims=keepdim)
+
+        method.__name__ = name
+        return method
+
+    amax, amin, argmax, argmin, all, any = map(_axis_reduction, ("amax", "amin", "argmax", "argmin", "all", "any"))
+    del _axis_reduction
+
+    def logsumexp(self, dim, keepdim=False, *, axis=None, keepdims=None):
+        dim, keepdim = _dims(dim, keepdim, axis, keepdims)
+        m = self.amax(dim, keepdim=True).detach()
+        s = (self - m).exp().sum(dim, keepdim=keepdim).log()
+        return s + (m if keepdim else m.reshape(s.shape))
+
+    def cumsum(self, dim=None, *, axis=None): return _call(_fnp().cumsum, self, dim if axis is None else axis)
+    def cumprod(self, dim=None, *, axis=None): return _call(_fnp().cumprod, self, dim if axis is None else axis)
 
     def norm(self, p="fro", dim=None, keepdim=False):
         """``torch.norm``: ``'fro'``/2 (all elements or ``dim``), or a vector p-norm."""
@@ -567,6 +591,15 @@ def _fnp():
 
 def _dim(dim):
     return tuple(dim) if isinstance(dim, list) else dim
+
+
+def _dims(dim, keepdim, axis, keepdims):
+    """``(dim, keepdim)`` from PyTorch's names or their NumPy aliases ``axis``/``keepdims``."""
+    if axis is not None:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    return _dim(dim), bool(keepdim)
 
 
 def _unwrap_key(key):

@@ -1,0 +1,1 @@
+"""The benchmark suite of funcgrad: ``python -m benchmarks``."""
