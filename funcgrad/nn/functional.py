@@ -75,12 +75,22 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     return _reduce(diff * diff, reduction)
 
 
-def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+def cross_entropy(input: Any, target: Any, weight: Any = None, *, ignore_index: int = -100,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """Cross entropy of logits ``input`` (``(N, C)`` or ``(C,)``) and integer class indices ``target``.
 
-    Equals ``-log_softmax(input, 1)[range(N), target]``, then reduced.
+    As ``torch.nn.functional.cross_entropy``: the loss of sample ``i`` is
+    ``-weight[t_i] * log_softmax(input)[i, t_i]``; targets equal to ``ignore_index``
+    count for nothing; ``"mean"`` divides by the summed weights of the counted targets;
+    ``label_smoothing`` mixes in the loss against the uniform distribution.
+
+        >>> from funcgrad import autograd as ag
+        >>> round(cross_entropy(ag.zeros(2, 4), ag.tensor([1, 3])).item(), 6)  # log 4
+        1.386294
     """
     _check_reduction(reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     x = _t(input)
     tgt = np.asarray(target._value if isinstance(target, Tensor) else target)
     if tgt.dtype.kind not in "iu":
@@ -100,13 +110,25 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     else:
         raise ValueError(f"cross_entropy: expected input of shape (N, C) or (C,), got {tuple(x.shape)}")
     n, c = x.shape
-    bad = (tgt < 0) | (tgt >= c)
+    kept = tgt != ignore_index
+    bad = kept & ((tgt < 0) | (tgt >= c))
     if np.any(bad):
         raise IndexError(f"Target {int(tgt[np.argmax(bad)])} is out of bounds.")
-    losses = -x.log_softmax(1)[np.arange(n), tgt]
-    if squeeze and reduction == "none":
-        return losses.reshape(())
-    return _reduce(losses, reduction)
+    w = _t(weight) if weight is not None else None
+    if w is not None and w.shape != (c,):
+        raise ValueError(f"cross_entropy: weight must have shape ({c},), one entry per class, got {w.shape}")
+    safe = np.where(kept, tgt, 0)
+    logp = x.log_softmax(1)
+    w_t = w[safe] * kept if w is not None else kept.astype(x.dtype)
+    losses = -logp[np.arange(n), safe] * w_t
+    if label_smoothing:
+        smooth = -((logp * w).sum(1) if w is not None else logp.sum(1)) * kept.astype(x.dtype)
+        losses = losses * (1 - label_smoothing) + smooth * (label_smoothing / c)
+    if reduction == "none":
+        return losses.reshape(()) if squeeze else losses
+    if reduction == "sum":
+        return losses.sum()
+    return losses.sum() / w_t.sum()
 
 
 __all__ = ["cross_entropy", "linear", "log_softmax", "mse_loss", "relu", "sigmoid", "softmax", "tanh"]

@@ -163,16 +163,19 @@ class Module:
         for _, m in self.named_children():
             yield m
 
-    def named_modules(self, memo: set | None = None, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """This module and all its descendants (each once), depth first, with dotted names."""
+    def named_modules(self, memo: set | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+        """This module and all its descendants, depth first, with dotted names (a module
+        reached twice is listed once unless ``remove_duplicate=False``)."""
         memo = set() if memo is None else memo
-        if id(self) in memo:
-            return
-        memo.add(id(self))
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
         yield prefix, self
         for name, m in self._modules.items():
             if m is not None:
-                yield from m.named_modules(memo, prefix + "." + name if prefix else name)
+                yield from m.named_modules(memo, prefix + "." + name if prefix else name, remove_duplicate)
 
     def modules(self) -> Iterator[Module]:
         """This module and all its descendants."""
@@ -213,7 +216,7 @@ class Module:
     def state_dict(self, prefix: str = "") -> OrderedDict:
         """Parameter name -> tensor (detached; shares memory with the parameter)."""
         out: OrderedDict = OrderedDict()
-        for mod_prefix, mod in self.named_modules(prefix=prefix.rstrip(".")):
+        for mod_prefix, mod in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
             for name, p in mod._parameters.items():
                 if p is not None:
                     out[mod_prefix + "." + name if mod_prefix else name] = p.detach()
@@ -416,7 +419,8 @@ class MSELoss(Module):
 
 
 class CrossEntropyLoss(Module):
-    """Cross entropy of logits ``(N, C)`` and integer class targets ``(N,)``, averaged over the batch.
+    """Cross entropy of logits ``(N, C)`` and integer class targets ``(N,)``, averaged over the batch
+    (``weight``, ``ignore_index``, ``reduction`` and ``label_smoothing`` as in torch).
 
     Uses a numerically stable log-softmax. Targets must be integer class indices.
 
@@ -427,10 +431,13 @@ class CrossEntropyLoss(Module):
         True
     """
 
-    def __init__(self, reduction: str = "mean") -> None:
+    def __init__(self, weight: Any = None, *, ignore_index: int = -100, reduction: str = "mean",
+                 label_smoothing: float = 0.0) -> None:
         super().__init__()
         F._check_reduction(reduction)
-        self.reduction = reduction
+        self.weight, self.ignore_index, self.reduction, self.label_smoothing = (
+            weight, ignore_index, reduction, label_smoothing)
 
     def forward(self, input: Any, target: Any) -> Tensor:
-        return F.cross_entropy(input, target, self.reduction)
+        return F.cross_entropy(input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction,
+                               label_smoothing=self.label_smoothing)

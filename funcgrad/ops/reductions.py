@@ -52,7 +52,7 @@ def expand_reduced(g, shape, axes, keepdims):
     """Broadcast a reduction's result (or cotangent) back to the input ``shape``."""
     from funcgrad.ops.shape import broadcast_to, reshape
 
-    if not keepdims:
+    if not keepdims and axes != tuple(range(len(axes))):  # leading axes come back by broadcasting alone
         g = reshape(g, shape=_reduced_shape(shape, axes, True))
     return broadcast_to(g, shape=shape)
 

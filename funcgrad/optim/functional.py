@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -57,7 +58,7 @@ def adam(lr: float, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Op
         mu = tree.map(lambda m, g: b1 * m + (1 - b1) * g, state["mu"], grads)
         nu = tree.map(lambda v, g: b2 * v + (1 - b2) * g * g, state["nu"], grads)
         step = lr / (1 - b1 ** t)
-        c2 = np.sqrt(1 - b2 ** t)
+        c2 = math.sqrt(1 - b2 ** t)  # a Python float, so float32 parameters stay float32
         updates = tree.map(lambda m, v: -step * m / (np.sqrt(v) / c2 + eps), mu, nu)
         return updates, {"count": t, "mu": mu, "nu": nu}
 

@@ -10,24 +10,49 @@ import numpy as np
 from funcgrad.autograd.tensor import Tensor
 
 
+def _check(ok: bool, what: str, value: Any) -> None:
+    if not ok:
+        raise ValueError(f"Invalid {what}: {value}")
+
+
 class Optimizer:
-    """Base class: holds parameter groups and per-parameter state."""
+    """Base class: parameter groups (``param_groups``) and per-parameter ``state``, as in PyTorch.
+
+    ``params`` is an iterable of tensors, of ``(name, tensor)`` pairs, or of dicts
+    (parameter groups whose settings override the defaults).
+    """
 
     def __init__(self, params: Iterable, defaults: dict):
-        params = list(params)
-        if not params:
-            raise ValueError("optimizer got an empty parameter list")
-        groups = params if isinstance(params[0], dict) else [{"params": params}]
-        self.param_groups = []
-        for g in groups:
-            group = dict(defaults, **g)
-            group["params"] = list(group["params"])
-            for p in group["params"]:
-                if not isinstance(p, Tensor) or not p.is_leaf:
-                    raise TypeError("optimizer can only optimize leaf tensors (parameters)")
-            self.param_groups.append(group)
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
+                            "but got a Tensor")
         self.defaults = defaults
-        self.state: dict[int, dict] = {}
+        self.state: dict[Tensor, dict] = {}
+        self.param_groups: list[dict] = []
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, param_group: dict) -> None:
+        """Add a group of parameters; settings it does not give come from the defaults."""
+        params = param_group["params"]
+        params = [params] if isinstance(params, Tensor) else list(params)
+        params = [p[1] if isinstance(p, tuple) and len(p) == 2 else p for p in params]
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is {type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor")
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if len({id(p) for p in params}) != len(params) or any(id(p) in seen for p in params):
+            raise ValueError("some parameters appear in more than one parameter group")
+        group = dict(self.defaults, **param_group)
+        group["params"] = params
+        self.param_groups.append(group)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradients of all parameters."""
@@ -44,16 +69,36 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
-                    yield group, p, np.asarray(p.grad._value), self.state.setdefault(id(p), {})
+                    yield group, p, np.asarray(p.grad._value), self.state.setdefault(p, {})
 
     @staticmethod
     def _write(p: Tensor, value: np.ndarray) -> None:
         np.copyto(p._value, value, casting="same_kind")
         p._version += 1
 
+    def _all_params(self) -> list[Tensor]:
+        return [p for g in self.param_groups for p in g["params"]]
+
     def state_dict(self) -> dict[str, Any]:
-        return {"state": {i: dict(s) for i, s in enumerate(self.state.values())},
-                "param_groups": [{k: v for k, v in g.items() if k != "params"} for g in self.param_groups]}
+        """``{"state": {index: state}, "param_groups": [...]}``, parameters numbered by position."""
+        index = {id(p): i for i, p in enumerate(self._all_params())}
+        state = {index[id(p)]: {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in s.items()}
+                 for p, s in self.state.items()}
+        groups = [{**{k: v for k, v in g.items() if k != "params"}, "params": [index[id(p)] for p in g["params"]]}
+                  for g in self.param_groups]
+        return {"state": dict(sorted(state.items())), "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore settings and state saved by :meth:`state_dict` (same parameter layout)."""
+        groups = state_dict["param_groups"]
+        if len(groups) != len(self.param_groups) or any(
+                len(g["params"]) != len(own["params"]) for g, own in zip(groups, self.param_groups)):
+            raise ValueError("loaded state dict has a different number of parameter groups or parameters")
+        params = self._all_params()
+        for g, own in zip(groups, self.param_groups):
+            own.update({k: v for k, v in g.items() if k != "params"})
+        self.state = {params[i]: {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in s.items()}
+                      for i, s in state_dict["state"].items()}
 
 
 class SGD(Optimizer):
@@ -61,6 +106,9 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False, maximize: bool = False):
+        _check(lr >= 0, "learning rate", lr)
+        _check(momentum >= 0, "momentum value", momentum)
+        _check(weight_decay >= 0, "weight_decay value", weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
@@ -85,12 +133,16 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """Adam (Kingma & Ba), with L2 weight decay added to the gradient as in PyTorch."""
 
-    decoupled = False
-
     def __init__(self, params, lr: float = 1e-3, betas: tuple = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0, amsgrad: bool = False, maximize: bool = False):
+                 weight_decay: float = 0.0, amsgrad: bool = False, maximize: bool = False, *,
+                 decoupled_weight_decay: bool = False):
+        _check(lr >= 0, "learning rate", lr)
+        _check(eps >= 0, "epsilon value", eps)
+        for i, b in enumerate(betas):
+            _check(0 <= b < 1, f"beta parameter at index {i}", b)
+        _check(weight_decay >= 0, "weight_decay value", weight_decay)
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                                      maximize=maximize))
+                                      maximize=maximize, decoupled_weight_decay=decoupled_weight_decay))
 
     def step(self, closure=None):
         loss = closure() if closure is not None else None
@@ -98,7 +150,7 @@ class Adam(Optimizer):
             g = -g if group["maximize"] else g
             lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
             value = p._value
-            if wd and self.decoupled:
+            if wd and group["decoupled_weight_decay"]:
                 value = value * (1 - lr * wd)
             elif wd:
                 g = g + wd * value
@@ -115,8 +167,6 @@ class Adam(Optimizer):
 class AdamW(Adam):
     """Adam with decoupled weight decay (default 0.01, as in PyTorch)."""
 
-    decoupled = True
-
     def __init__(self, params, lr: float = 1e-3, betas: tuple = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.01, amsgrad: bool = False, maximize: bool = False):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize)
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay=True)

@@ -100,11 +100,6 @@ def set_rule_hook(hook):
     return old
 
 
-def _accumulate(cts: dict, key, ct) -> None:
-    prev = cts.get(key)
-    cts[key] = ct if prev is None else prev + ct
-
-
 def backward_pass(entries, cts: dict, on_entry=None) -> dict:
     """Propagate cotangents from outputs to inputs through ``entries`` (in reverse).
 
@@ -126,18 +121,16 @@ def backward_pass(entries, cts: dict, on_entry=None) -> dict:
         rules = entry.prim.vjp
         if rules is None:
             raise NotImplementedError(f"reverse-mode differentiation of {entry.prim.name} is not supported")
-        ins = entry.ins
-        params = entry.params
+        ins, params, out = entry.ins, entry.params, entry.out
         for i, k in enumerate(entry.in_keys):
-            if k is None:
+            if k is None or rules[i] is None:
                 continue
             rule = rules[i]
-            if rule is None:
-                continue
             if _rule_hook is None:
-                ct = rule(g, entry.out, *ins, **params)
+                ct = rule(g, out, *ins, **params)
             else:
-                ct = _rule_hook(entry.prim, params, i, lambda: rule(g, entry.out, *ins, **params))
+                ct = _rule_hook(entry.prim, params, i, lambda: rule(g, out, *ins, **params))
             if ct is not None:
-                _accumulate(cts, k, ct)
+                prev = cts.get(k)
+                cts[k] = ct if prev is None else prev + ct
     return cts
