@@ -61,10 +61,12 @@ class AccumulateGrad:
 class Node:
     """One recorded operation (``grad_fn``). Holds what its vjp rules need."""
 
-    __slots__ = ("prim", "params", "in_keys", "args", "vals", "versions", "out", "out_key", "out_ref", "freed",
-                 "retained", "__weakref__")
+    # rarely set attributes (``freed``, ``retained``) live in the instance dict, created on first use
+    __slots__ = ("prim", "params", "in_keys", "args", "vals", "versions", "out", "out_ref", "__dict__", "__weakref__")
+    freed = False
+    retained = None
 
-    def __init__(self, prim, params, in_keys, args, vals, versions, out):
+    def __init__(self, prim, params, in_keys, args, vals, versions, out, out_ref=None):
         self.prim = prim
         self.params = params
         self.in_keys = in_keys
@@ -72,10 +74,11 @@ class Node:
         self.vals = vals
         self.versions = versions
         self.out = out
-        self.out_key = self
-        self.out_ref = None
-        self.freed = False
-        self.retained = None
+        self.out_ref = out_ref
+
+    @property
+    def out_key(self) -> Node:
+        return self
 
     # --- what backward_pass reads
     @property
