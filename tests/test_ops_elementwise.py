@@ -14,6 +14,7 @@ import pytest
 
 import funcgrad as fg
 import funcgrad.numpy as fnp
+from funcgrad import ops
 from funcgrad.ops import safe_mul
 from funcgrad.ops.elementwise import BINARY, NONDIFF_BINARY, NONDIFF_UNARY, UNARY
 
@@ -40,17 +41,18 @@ UNARY_DOMAINS = {
     "exp": (-2.0, 2.0, False), "exp2": (-2.0, 2.0, False), "expm1": (-2.0, 2.0, False),
     "log": (0.2, 3.0, False), "log2": (0.2, 3.0, False), "log10": (0.2, 3.0, False), "log1p": (-0.8, 3.0, False),
     "sqrt": (0.2, 3.0, False), "cbrt": (0.2, 3.0, True), "reciprocal": (0.3, 3.0, True),
-    "abs": (0.2, 3.0, True), "logistic": (-4.0, 4.0, False),
+    "abs": (0.2, 3.0, True), "logistic": (-4.0, 4.0, False), "relu": (0.2, 3.0, True),
 }
 
 
 def _numpy_unary(name):
-    """NumPy's function for a UNARY row (``logistic`` has none)."""
-    return (lambda x: 1 / (1 + np.exp(-x))) if name == "logistic" else getattr(np, name)
+    """NumPy's function for a UNARY row (``logistic`` and ``relu`` have none)."""
+    special = {"logistic": lambda x: 1 / (1 + np.exp(-x)), "relu": lambda x: np.maximum(x, 0.0)}
+    return special.get(name) or getattr(np, name)
 
 
 def _fnp_unary(name):
-    return fnp.sigmoid if name == "logistic" else getattr(fnp, name)
+    return {"logistic": fnp.sigmoid, "relu": ops.relu}.get(name) or getattr(fnp, name)
 
 
 def _unary_input(name, shape=(2, 3)):

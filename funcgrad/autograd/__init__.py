@@ -20,7 +20,7 @@ import numpy as np
 from funcgrad.autograd import functional  # noqa: F401
 from funcgrad.autograd.engine import backward, grad
 from funcgrad.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from funcgrad.autograd.tensor import Tensor, _call, _unwrap, apply
+from funcgrad.autograd.tensor import Tensor, _call, _named, _unwrap, apply
 
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
@@ -133,12 +133,12 @@ def _method(name: str):
 (sin, cos, tan, exp, log, sqrt, tanh, sigmoid, relu, abs, sum, mean, prod, matmul, mm, dot, clamp, norm, log1p,
  expm1, square, floor, ceil, sign, var, std, argmax, argmin, flatten, squeeze, unsqueeze, reshape, t, transpose,
  permute, cumsum, softmax, log_softmax, isnan, isfinite, all, any, asin, acos, atan, sinh, cosh, log2, log10,
- exp2, round, amax, amin, logsumexp) = map(_method, (
+ exp2, round, amax, amin, logsumexp, reciprocal, clamp_min, clamp_max) = map(_method, (
     "sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs", "sum", "mean", "prod", "matmul",
     "mm", "dot", "clamp", "norm", "log1p", "expm1", "square", "floor", "ceil", "sign", "var", "std", "argmax",
     "argmin", "flatten", "squeeze", "unsqueeze", "reshape", "t", "transpose", "permute", "cumsum", "softmax",
     "log_softmax", "isnan", "isfinite", "all", "any", "asin", "acos", "atan", "sinh", "cosh", "log2", "log10",
-    "exp2", "round", "amax", "amin", "logsumexp"))
+    "exp2", "round", "amax", "amin", "logsumexp", "reciprocal", "clamp_min", "clamp_max"))
 clip = clamp
 
 
@@ -197,7 +197,7 @@ concat = cat
 def stack(tensors, dim=0) -> Tensor:
     from funcgrad import numpy as fnp
 
-    return _call(fnp.stack, [_t(x) for x in tensors], dim)
+    return _named(_call(fnp.stack, [_t(x) for x in tensors], dim), "StackBackward0")
 
 
 def where(condition, input, other) -> Tensor:

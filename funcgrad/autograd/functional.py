@@ -47,8 +47,22 @@ def _run(create_graph: bool, inputs: tuple, body: Callable):
     return body(primals)
 
 
+def _check_strict(func: Callable, primals: tuple) -> None:
+    """``strict=True``: every output must depend on the inputs, as in PyTorch."""
+    _, pullback = api.vjp(_wrapped(func), *primals)
+    for i, key in enumerate(pullback.out_keys):
+        if key is None:
+            raise RuntimeError(f"Output {i} of the user-provided function does not require gradients. The outputs "
+                               f"must be computed in a differentiable manner from the input when running in strict "
+                               f"mode.")
+
+
 def _out(x: Any) -> Any:
     return tree.map(Tensor._wrap, x)
+
+
+def _unwrap_value(x: Any) -> Any:
+    return x._value if isinstance(x, Tensor) else x
 
 
 def _single(values: tuple, is_tuple: bool) -> Any:
@@ -60,8 +74,12 @@ def vjp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False, 
     xs, is_tuple = _inputs(inputs)
 
     def body(primals):
+        if strict:
+            _check_strict(func, primals)
         out, backward = api.vjp(_wrapped(func), *primals)
         ct = v._value if isinstance(v, Tensor) and not create_graph else v
+        if ct is not None and np.shape(ct) != np.shape(out):
+            raise RuntimeError(f"v has invalid size: should be {tuple(np.shape(out))} but got {tuple(np.shape(ct))}.")
         if ct is None:
             if np.size(out) != 1:
                 raise RuntimeError("The vector v can only be None if the user-provided function returns a single "
@@ -96,8 +114,13 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bo
     xs, is_tuple = _inputs(inputs)
     transform = api.jacrev if strategy == "reverse-mode" else api.jacfwd
     argnums = tuple(range(len(xs))) if is_tuple else 0
-    jac = _run(create_graph, xs, lambda primals: transform(_wrapped(func), argnums)(*primals))
-    return _out(jac)
+
+    def body(primals):
+        if strict:
+            _check_strict(func, primals)
+        return transform(_wrapped(func), argnums)(*primals)
+
+    return _out(_run(create_graph, xs, body))
 
 
 def hessian(func: Callable, inputs: Any, create_graph: bool = False, strict: bool = False,
@@ -111,11 +134,21 @@ def hessian(func: Callable, inputs: Any, create_graph: bool = False, strict: boo
 def _product(kind: Callable, func: Callable, inputs: Any, v: Any, create_graph: bool):
     xs, is_tuple = _inputs(inputs)
     vs = _inputs(v)[0] if v is not None else None
+    name = kind.__name__
+
+    def scalar_func(*args):
+        out = func(*args)
+        if np.size(_unwrap_value(out)) != 1:
+            raise RuntimeError(f"The Tensor returned by the function given to {name} should contain a single element")
+        return out
 
     def body(primals):
+        if vs is None and (len(primals) != 1 or np.size(primals[0]) != 1):
+            raise RuntimeError("The vector v can only be None if the input to the user-provided function is a "
+                               "single Tensor with a single element.")
         vecs = vs if vs is not None else tuple(np.ones(np.shape(p)) for p in primals)
         vecs = tuple(t._value if isinstance(t, Tensor) and not create_graph else t for t in vecs)
-        value, prod = kind(_wrapped(func), primals, vecs)
+        value, prod = kind(_wrapped(scalar_func), primals, vecs)
         return value, prod if len(primals) > 1 else (prod,)
 
     value, prod = _run(create_graph, xs, body)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import inspect
 
 _enabled: contextvars.ContextVar[bool] = contextvars.ContextVar("funcgrad_grad_enabled", default=True)
 is_grad_enabled = _enabled.get
@@ -34,6 +35,22 @@ class _GradMode:
 
     def __call__(self, fn):
         mode = self.mode
+        if inspect.isgeneratorfunction(fn):
+            @functools.wraps(fn)
+            def generator(*args, **kwargs):  # the mode holds each time the generator runs
+                gen = fn(*args, **kwargs)
+                value = None
+                while True:
+                    token = _enabled.set(mode)
+                    try:
+                        item = gen.send(value)
+                    except StopIteration as stop:
+                        return stop.value
+                    finally:
+                        _enabled.reset(token)
+                    value = yield item
+
+            return generator
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
@@ -46,13 +63,27 @@ class _GradMode:
         return wrapper
 
 
-class no_grad(_GradMode):
+class _BareDecorator(_GradMode):
+    """A mode usable as ``@no_grad()`` and as bare ``@no_grad``."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        if not callable(orig_func):
+            raise TypeError(f"{cls.__name__}() takes no arguments, got {orig_func!r}")
+        return cls()(orig_func)
+
+    def __init__(self, orig_func=None):
+        super().__init__()
+
+
+class no_grad(_BareDecorator):
     """Do not record operations for differentiation inside the block."""
 
     mode = False
 
 
-class enable_grad(_GradMode):
+class enable_grad(_BareDecorator):
     """Record operations inside the block, even within ``no_grad``."""
 
     mode = True

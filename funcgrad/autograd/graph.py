@@ -65,6 +65,7 @@ class Node:
     __slots__ = ("prim", "params", "in_keys", "args", "vals", "versions", "out", "out_ref", "__dict__", "__weakref__")
     freed = False
     retained = None
+    torch_name = None  # set where a tensor method has PyTorch's name for the node (``ReluBackward0``)
 
     def __init__(self, prim, params, in_keys, args, vals, versions, out, out_ref=None):
         self.prim = prim
@@ -115,7 +116,7 @@ class Node:
 
     # --- PyTorch's view
     def name(self) -> str:
-        return backward_name(self.prim, self.params)
+        return self.torch_name or backward_name(self.prim, self.params)
 
     @property
     def next_functions(self) -> tuple:

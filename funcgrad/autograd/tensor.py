@@ -25,24 +25,27 @@ from funcgrad.autograd.grad_mode import is_grad_enabled
 from funcgrad.autograd.graph import AccumulateGrad, Node
 from funcgrad.core.primitive import REGISTRY
 from funcgrad.numpy.dispatch import DIRECT_UFUNCS
-from funcgrad.core.trace import EVAL, Trace, Tracer, current_trace, dispatch, reset_trace, set_trace
+from funcgrad.core.trace import EVAL, Trace, Tracer, base_trace, current_trace, dispatch, reset_trace, set_trace
 
 # primitives whose vjp rules read only shapes: their saved inputs need no version check
 _SHAPE_ONLY = frozenset(REGISTRY[name] for name in (
     "add", "sub", "neg", "reshape", "transpose", "broadcast_to", "reduce_sum", "reduce_mean", "concatenate", "pad",
     "getitem", "scatter_add", "cumsum", "convert"))
+# piecewise-constant primitives: as in PyTorch, their float results require grad, with zero derivative
+_ZERO_GRAD = frozenset(REGISTRY[name] for name in ("sign", "floor", "ceil", "rint", "trunc", "round"))
 
 
 class TensorTrace(Trace):
     """The trace whose values are tensors: primitives become recorded tensor operations."""
 
     __slots__ = ()
+    is_base = True  # transforms stacked on it compute on tensors, so a backward pass builds a graph
 
     def __init__(self):
         super().__init__(EVAL)
 
     def process(self, prim, args, params):
-        return apply(prim, args, params)
+        return _record(prim, args, params)
 
 
 TENSOR_TRACE = TensorTrace()
@@ -52,8 +55,18 @@ def apply(prim, args, params) -> Any:
     """Apply ``prim`` to tensors (and constants), recording a node when grad is required."""
     trace = current_trace()
     if trace is not EVAL and trace is not TENSOR_TRACE:  # inside a functional transform
-        out = trace.process(prim, [a._value if type(a) is Tensor else a for a in args], params)
+        if not any(type(a) is Tensor and isinstance(a._value, Tracer) for a in args):
+            # concrete tensors are values of the trace below: the transform passes them down as constants
+            return trace.process(prim, args, params)
+        # tensors wrapping traced values (a user's function under ag.functional): unwrap, and wrap the result
+        out = trace.process(prim, [a._value if type(a) is Tensor and isinstance(a._value, Tracer) else a
+                                   for a in args], params)
         return tuple(map(Tensor._wrap, out)) if prim.multiple_results else Tensor._wrap(out)
+    return _record(prim, args, params)
+
+
+def _record(prim, args, params) -> Any:
+    """Run ``prim`` on the tensors' values; record a node if an input requires grad."""
     needs = False
     vals = []
     keys = []
@@ -68,7 +81,7 @@ def apply(prim, args, params) -> Any:
             vals.append(a)
         keys.append(None)
     out = dispatch(prim, vals, params)
-    needs = needs and prim.differentiable and is_grad_enabled()
+    needs = needs and (prim.differentiable or prim in _ZERO_GRAD) and is_grad_enabled()
     if prim.multiple_results:
         if needs:
             raise NotImplementedError(f"autograd tensors: {prim.name} has several outputs and cannot be recorded; "
@@ -80,7 +93,7 @@ def apply(prim, args, params) -> Any:
         return Tensor._make(out, False, None)
     if prim in _SHAPE_ONLY:
         return Tensor._make(out, True, Node(prim, params, keys, args, vals, None, out))
-    node = Node(prim, params, keys, args, vals, [a._version if type(a) is Tensor else None for a in args], out)
+    node = Node(prim, params, keys, args, vals, [a._vc[0] if type(a) is Tensor else None for a in args], out)
     result = Tensor._make(out, True, node)
     node.out_ref = weakref.ref(result)
     return result
@@ -130,7 +143,8 @@ class MaxMin(NamedTuple):
 class Tensor:
     """An array that records operations for ``backward()`` (PyTorch semantics)."""
 
-    __slots__ = ("_value", "requires_grad", "grad", "grad_fn", "_version", "_acc", "__weakref__")
+    # ``_vc`` is the version counter, a one-element list shared by tensors that share memory (``detach``)
+    __slots__ = ("_value", "requires_grad", "grad", "grad_fn", "_vc", "_acc", "__weakref__")
     __array_priority__ = 1000
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None):
@@ -139,21 +153,30 @@ class Tensor:
         self.requires_grad = False
         self.grad = None
         self.grad_fn = None
-        self._version = 0
+        self._vc = [0]
         self._acc = None
         if requires_grad:
             self.requires_grad_(True)
 
     @staticmethod
-    def _make(value: np.ndarray, requires_grad: bool, grad_fn) -> Tensor:
+    def _make(value: np.ndarray, requires_grad: bool, grad_fn, vc: list | None = None) -> Tensor:
         t = object.__new__(Tensor)
         t._value = value
         t.requires_grad = requires_grad
         t.grad = None
         t.grad_fn = grad_fn
-        t._version = 0
+        t._vc = [0] if vc is None else vc
         t._acc = None
         return t
+
+    @property
+    def _version(self) -> int:
+        """How many times the values were changed in place (shared with detached tensors)."""
+        return self._vc[0]
+
+    @_version.setter
+    def _version(self, value: int) -> None:
+        self._vc[0] = value
 
     @staticmethod
     def _wrap(value: Any) -> Tensor:
@@ -175,13 +198,13 @@ class Tensor:
         return self._acc
 
     def __funcgrad_value__(self):
-        return self if current_trace() is TENSOR_TRACE else self._value
+        return self if base_trace(current_trace()) is TENSOR_TRACE else self._value
 
     # ------------------------------------------------------------------ properties
     @property
     def data(self) -> Tensor:
         """The values, detached from the graph (shares memory)."""
-        return Tensor._make(self._value, False, None)
+        return Tensor._make(self._value, False, None, self._vc)
 
     @data.setter
     def data(self, other: Any) -> None:
@@ -247,9 +270,13 @@ class Tensor:
         return np.asarray(self._value).tolist()
 
     def __float__(self) -> float:
+        if self._value.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return float(self.item())
 
     def __int__(self) -> int:
+        if self._value.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return int(self.item())
 
     def __index__(self) -> int:
@@ -297,8 +324,14 @@ class Tensor:
             self.grad_fn.retained = weakref.ref(self)
 
     def detach(self) -> Tensor:
-        """A tensor with the same values that does not require grad (shares memory)."""
-        return Tensor._make(self._value, False, None)
+        """A tensor with the same values that does not require grad (shares memory and the version counter).
+
+            >>> from funcgrad import autograd as ag
+            >>> x = ag.tensor([1.0, 2.0], requires_grad=True)
+            >>> x.detach().requires_grad
+            False
+        """
+        return Tensor._make(self._value, False, None, self._vc)
 
     def detach_(self) -> Tensor:
         self.grad_fn = None
@@ -331,6 +364,9 @@ class Tensor:
         else:
             with _no_record():
                 new = _call(fn, self.detach(), *[o.detach() if type(o) is Tensor else o for o in others])
+            if not np.can_cast(new.dtype, self.dtype, casting="same_kind"):
+                raise RuntimeError(f"result type {_torch_dtype_name(new.dtype)} can't be cast to the desired output "
+                                   f"type {_torch_dtype_name(self.dtype)}")
             try:
                 np.copyto(self._value, np.broadcast_to(new._value, self.shape), casting="same_kind")
             except ValueError:
@@ -376,12 +412,14 @@ class Tensor:
     def __rmul__(self, o): return apply(ops.mul, (o, self), {})
     def __truediv__(self, o): return apply(ops.div, (self, o), {})
     def __rtruediv__(self, o): return apply(ops.div, (o, self), {})
-    def __pow__(self, o): return apply(ops.pow, (self, o), {})
-    def __rpow__(self, o): return apply(ops.pow, (o, self), {})
+    def __pow__(self, o):
+        out = apply(ops.pow, (self, o), _NO_PARAMS)
+        return _named(out, "PowBackward1") if type(o) is Tensor else out
+    def __rpow__(self, o): return _named(apply(ops.pow, (o, self), _NO_PARAMS), "PowBackward2")
     def __floordiv__(self, o): return apply(ops.floor_divide, (self, o), {})
     def __mod__(self, o): return apply(ops.mod, (self, o), {})
-    def __matmul__(self, o): return _call(_fnp().matmul, self, o)
-    def __rmatmul__(self, o): return _call(_fnp().matmul, o, self)
+    def __matmul__(self, o): return _matmul(self, o)
+    def __rmatmul__(self, o): return _matmul(o, self)
     def __lt__(self, o): return apply(ops.less, (self, o), {})
     def __le__(self, o): return apply(ops.less_equal, (self, o), {})
     def __gt__(self, o): return apply(ops.greater, (self, o), {})
@@ -391,7 +429,12 @@ class Tensor:
     def __invert__(self): return apply(ops.logical_not, (self,), {})
     def __and__(self, o): return apply(ops.logical_and, (self, o), {})
     def __or__(self, o): return apply(ops.logical_or, (self, o), {})
-    def __getitem__(self, key): return _call(_fnp().getitem, self, _unwrap_key(key))
+    def __getitem__(self, key):
+        out = _call(_fnp().getitem, self, _unwrap_key(key))
+        keys = key if isinstance(key, tuple) else (key,)
+        if all(isinstance(k, int | slice) or k is None or k is Ellipsis for k in keys):
+            return _named(out, "SelectBackward0" if any(isinstance(k, int) for k in keys) else "SliceBackward0")
+        return out
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         prim = DIRECT_UFUNCS.get(ufunc)  # np.sin(t) goes straight to apply
@@ -440,8 +483,26 @@ class Tensor:
     del _unary
 
     def sigmoid(self): return apply(ops.logistic, (self,), {})
-    def relu(self): return apply(ops.select, (self > 0, self, 0.0), {})
-    def clamp(self, min=None, max=None): return _call(_fnp().clip, self, _unwrap(min), _unwrap(max))
+    def relu(self): return apply(ops.relu, (self,), _NO_PARAMS)
+
+    def clamp(self, min=None, max=None):
+        """Values limited to ``[min, max]``; as in PyTorch, the derivative is 1 on the closed interval."""
+        if min is None and max is None:
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        lo, hi = _unwrap(min), _unwrap(max)
+        v = self._value
+        inside = np.ones(v.shape, bool)
+        bound = np.zeros((), v.dtype)
+        if lo is not None:
+            inside &= v >= lo
+            bound = np.where(v < lo, lo, bound)
+        if hi is not None:
+            inside &= v <= hi
+            bound = np.where(v > hi, hi, bound)
+        return _named(apply(ops.select, (inside, self, np.asarray(bound, v.dtype)), _NO_PARAMS), "ClampBackward1")
+
+    def clamp_min(self, min): return self.clamp(min=min)
+    def clamp_max(self, max): return self.clamp(max=max)
     clip = clamp
 
     def _reduce_all(self, prim, keepdim):
@@ -458,14 +519,16 @@ class Tensor:
             dim, keepdim = _dims(dim, keepdim, axis, keepdims)
         if dim is None and dtype is None and self._value.ndim and self._value.dtype.kind in "fc":
             return self._reduce_all(ops.reduce_sum, keepdim)
-        return _call(_fnp().sum, self, _dim(dim), dtype, keepdims=keepdim)
+        out = _call(_fnp().sum, self, _dim(dim), dtype, keepdims=keepdim)
+        return out if dim is None else _named(out, "SumBackward1")
 
     def mean(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
         if axis is not None or keepdims is not None:
             dim, keepdim = _dims(dim, keepdim, axis, keepdims)
         if dim is None and dtype is None and self._value.ndim and self._value.dtype.kind in "fc":
             return self._reduce_all(ops.reduce_mean, keepdim)
-        return _call(_fnp().mean, self, _dim(dim), dtype, keepdims=keepdim)
+        out = _call(_fnp().mean, self, _dim(dim), dtype, keepdims=keepdim)
+        return out if dim is None else _named(out, "MeanBackward1")
 
     def prod(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
         dim, keepdim = _dims(dim, keepdim, axis, keepdims)
@@ -486,11 +549,16 @@ class Tensor:
             other, dim = dim, None
         if other is not None:
             return apply(ops.maximum if reduce == "max" else ops.minimum, (self, other), {})
+        name = "MaxBackward" if reduce == "max" else "MinBackward"
         if dim is None:
-            return _call(getattr(_fnp(), reduce), self)
-        values = _call(getattr(_fnp(), reduce), self, dim, keepdims=keepdim)
-        indices = _call(getattr(_fnp(), arg), self.detach(), dim, keepdims=keepdim)
-        return MaxMin(values, indices)
+            return _named(_call(getattr(_fnp(), reduce), self), name + "1")
+        # as in PyTorch, the derivative goes to the returned index alone (ties are not shared)
+        fnp = _fnp()
+        indices = _call(getattr(fnp, arg), self.detach(), dim, keepdims=True)
+        values = _call(fnp.take_along_axis, self, indices._value, dim)
+        if not keepdim:
+            values, indices = values.squeeze(dim), indices.squeeze(dim)
+        return MaxMin(_named(values, name + "0"), indices)
 
     def max(self, dim=None, keepdim=False, other=None, *, axis=None, keepdims=None):
         """The maximum; along ``dim``, the pair ``(values, indices)``; with a tensor, the elementwise maximum."""
@@ -516,7 +584,7 @@ class Tensor:
         dim, keepdim = _dims(dim, keepdim, axis, keepdims)
         m = self.amax(dim, keepdim=True).detach()
         s = (self - m).exp().sum(dim, keepdim=keepdim).log()
-        return s + (m if keepdim else m.reshape(s.shape))
+        return _named(s + (m if keepdim else m.reshape(s.shape)), "LogsumexpBackward0")
 
     def cumsum(self, dim=None, *, axis=None): return _call(_fnp().cumsum, self, dim if axis is None else axis)
     def cumprod(self, dim=None, *, axis=None): return _call(_fnp().cumprod, self, dim if axis is None else axis)
@@ -524,17 +592,22 @@ class Tensor:
     def norm(self, p="fro", dim=None, keepdim=False):
         """``torch.norm``: ``'fro'``/2 (all elements or ``dim``), or a vector p-norm."""
         if p in ("fro", 2, 2.0, None) and not (dim is not None and not isinstance(dim, int) and p == 2):
-            return (self * self).sum(dim, keepdim).sqrt()
+            sq = (self * self).sum(dim, keepdim)
+            zero = sq._value == 0  # as in PyTorch, the derivative at the zero vector is zero, not NaN
+            safe = apply(ops.select, (zero, 1.0, sq), _NO_PARAMS) if zero.any() else sq
+            out = safe.sqrt() * (~zero) if zero.any() else safe.sqrt()
+            return _named(out, "LinalgVectorNormBackward0")
         x = self if dim is not None else self.reshape(-1)
-        return _call(_fnp().linalg.norm, x, p, _dim(dim) if dim is not None else 0, keepdim)
+        out = _call(_fnp().linalg.norm, x, p, _dim(dim) if dim is not None else 0, keepdim)
+        return _named(out, "LinalgVectorNormBackward0")
 
     def softmax(self, dim):
-        e = (self - self.max(dim, keepdim=True).values.detach()).exp()
-        return e / e.sum(dim, keepdim=True)
+        e = (self - self.amax(dim, keepdim=True).detach()).exp()
+        return _named(e / e.sum(dim, keepdim=True), "SoftmaxBackward0")
 
     def log_softmax(self, dim):
-        shifted = self - self.max(dim, keepdim=True).values.detach()
-        return shifted - shifted.exp().sum(dim, keepdim=True).log()
+        shifted = self - self.amax(dim, keepdim=True).detach()
+        return _named(shifted - shifted.exp().sum(dim, keepdim=True).log(), "LogSoftmaxBackward0")
 
     # shapes
     def view(self, *shape): return _call(_fnp().reshape, self, _shape_arg(shape))
@@ -550,14 +623,16 @@ class Tensor:
     def t(self):
         if self.ndim > 2:
             raise RuntimeError("t() expects a tensor with <= 2 dimensions")
-        return self.T if self.ndim == 2 else self
-    def permute(self, *dims): return _call(_fnp().transpose, self, _shape_arg(dims))
-    def transpose(self, dim0, dim1): return _call(_fnp().swapaxes, self, dim0, dim1)
-    def unsqueeze(self, dim): return _call(_fnp().expand_dims, self, dim % (self.ndim + 1))
+        return _named(self.T, "TBackward0") if self.ndim == 2 else self
+    def permute(self, *dims):
+        return _named(_call(_fnp().transpose, self, _shape_arg(dims)), "PermuteBackward0")
+    def transpose(self, dim0, dim1): return _named(_call(_fnp().swapaxes, self, dim0, dim1), "TransposeBackward0")
+    def unsqueeze(self, dim):
+        return _named(_call(_fnp().expand_dims, self, dim % (self.ndim + 1)), "UnsqueezeBackward0")
     def squeeze(self, dim=None):
         if dim is not None and self.shape[dim] != 1:
             return self
-        return _call(_fnp().squeeze, self, dim)
+        return _named(_call(_fnp().squeeze, self, dim), "SqueezeBackward0" if dim is None else "SqueezeBackward1")
     def expand(self, *sizes):
         sizes = _shape_arg(sizes)
         lead = len(sizes) - self.ndim
@@ -567,8 +642,10 @@ class Tensor:
     def repeat(self, *sizes): return _call(_fnp().tile, self, _shape_arg(sizes))
 
     # copies and dtypes
-    def clone(self): return apply(ops.convert, (self,), {"dtype": self.dtype}) if self.requires_grad else \
-        Tensor._make(self._value.copy(), False, None)
+    def clone(self):
+        if self.requires_grad:
+            return _named(apply(ops.convert, (self,), {"dtype": self.dtype}), "CloneBackward0")
+        return Tensor._make(self._value.copy(), False, None)
     def to(self, dtype=None, *args, **kwargs):
         dtype = dtype if not isinstance(dtype, str) else kwargs.get("dtype")
         if dtype is None or np.dtype(dtype) == self.dtype:
@@ -583,10 +660,30 @@ class Tensor:
     def cpu(self): return self
 
 
+def _matmul(a, b) -> Tensor:
+    out = _call(_fnp().matmul, a, b)
+    na, nb = np.ndim(_unwrap(a)), np.ndim(_unwrap(b))
+    name = {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (2, 2): "MmBackward0"}.get((na, nb))
+    return _named(out, name) if name else out
+
+
 def _fnp():
     from funcgrad import numpy as fnp
 
     return fnp
+
+
+def _torch_dtype_name(dtype) -> str:
+    names = {"float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long", "int32": "Int",
+             "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+    return names.get(np.dtype(dtype).name, np.dtype(dtype).name)
+
+
+def _named(t: Tensor, name: str) -> Tensor:
+    """Give ``t``'s node PyTorch's name for the operation that made it (``ReluBackward0``)."""
+    if t.grad_fn is not None:
+        t.grad_fn.torch_name = name
+    return t
 
 
 def _dim(dim):
@@ -628,8 +725,10 @@ class _no_record:
 
 def _register():
     from funcgrad import numpy as fnp
+    from funcgrad.core.trace import register_wrapper
 
     fnp.register_array_type(Tensor)
+    register_wrapper(Tensor, lambda t: t._value)
 
 
 _register()

@@ -73,10 +73,28 @@ class EvalTrace(Trace):
         for a in args:
             if isinstance(a, Tracer):
                 raise a._escaped_error(prim)
+            if type(a) in _WRAPPERS:
+                args = [_WRAPPERS[type(b)](b) if type(b) in _WRAPPERS else b for b in args]
+                break
         return dispatch(prim, args, params)
 
 
 EVAL = EvalTrace()
+
+# value types that wrap an array (autograd tensors): constants of a transform are unwrapped to evaluate
+_WRAPPERS: dict[type, Callable] = {}
+
+
+def register_wrapper(cls: type, unwrap: Callable) -> None:
+    """Let :data:`EVAL` evaluate primitives on ``cls`` instances through ``unwrap(instance)``."""
+    _WRAPPERS[cls] = unwrap
+
+
+def base_trace(trace: Trace) -> Trace:
+    """The bottom of ``trace``'s stack: :data:`EVAL`, or a trace that owns concrete values."""
+    while trace.parent is not None and not getattr(trace, "is_base", False):
+        trace = trace.parent
+    return trace
 _current: contextvars.ContextVar[Trace] = contextvars.ContextVar("funcgrad_trace", default=EVAL)
 current_trace = _current.get
 

@@ -110,6 +110,8 @@ UNARY = {
                    lambda ans, x: -(ans * ans), True),
     "abs": (np.abs, lambda ans, x: sign(x), False),
     "logistic": (_logistic, lambda ans, x: ans * (1 - ans), False),
+    # sign(ans), not a constant mask, so that a graph-building backward still depends on x (as in PyTorch)
+    "relu": (lambda x: np.maximum(x, np.zeros((), dtype_of(x))), lambda ans, x: sign(ans), False),
 }
 
 NONDIFF_UNARY = {
@@ -137,18 +139,29 @@ def _define_unary(name):
 
 (
     sin, cos, tan, arcsin, arccos, arctan, sinh, cosh, tanh, arcsinh, arccosh, arctanh, exp, exp2,
-    expm1, log, log2, log10, log1p, sqrt, cbrt, reciprocal, abs, logistic,
+    expm1, log, log2, log10, log1p, sqrt, cbrt, reciprocal, abs, logistic, relu,
 ) = map(_define_unary, UNARY)
 (
     sign, floor, ceil, rint, trunc, logical_not, isnan, isinf, isfinite, signbit, invert,
 ) = (
     elementwise(name, impl, differentiable=False) for name, impl in NONDIFF_UNARY.items())
 
+
+def _zero_cotangent(g, ans, x, **params):
+    return np.zeros(shape_of(x), dtype_of(x))
+
+
+# Piecewise-constant: never recorded by the functional transforms (not differentiable), but an
+# autograd tensor records them, as PyTorch does, with this zero derivative.
+for _p in (sign, floor, ceil, rint, trunc):
+    _p.def_vjp(_zero_cotangent)
+
 neg = elementwise("neg", np.negative)
 neg.def_jvp(lambda t, ans, x: neg(t))
 neg.def_vjp(lambda g, ans, x: neg(g))
 
 round = elementwise("round", lambda x, decimals=0: np.round(x, decimals), differentiable=False)
+round.def_vjp(_zero_cotangent)
 
 stop_gradient = elementwise("stop_gradient", lambda x: x, differentiable=False)
 
