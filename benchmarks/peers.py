@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import importlib.util
 from types import ModuleType
 
@@ -36,9 +37,5 @@ def autograd() -> ModuleType | None:
 
 def versions() -> dict[str, str]:
     """Versions of the peers that are installed."""
-    out = {}
-    for name, load in (("jax", jax), ("torch", torch), ("autograd", autograd)):
-        mod = load()
-        if mod is not None:
-            out[name] = getattr(mod, "__version__", "?")
-    return out
+    return {name: importlib.metadata.version(name) for name in ("jax", "torch", "autograd")
+            if importlib.util.find_spec(name) is not None}

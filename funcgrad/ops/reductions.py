@@ -59,7 +59,7 @@ def expand_reduced(g, shape, axes, keepdims):
 
 # ----------------------------------------------------------------------------- sum
 
-reduce_sum = reduction("reduce_sum", lambda x, axes, keepdims: np.add.reduce(x, axis=axes, keepdims=keepdims))
+reduce_sum = reduction("reduce_sum", lambda x, axes, keepdims: np.add.reduce(x, axes, None, None, keepdims))
 reduce_sum.def_jvp(lambda t, ans, x, axes, keepdims: reduce_sum(t, axes=axes, keepdims=keepdims))
 reduce_sum.def_vjp(lambda g, ans, x, axes, keepdims: expand_reduced(g, shape_of(x), axes, keepdims))
 
@@ -92,8 +92,8 @@ def _ext_vjp(g, ans, x, axes, keepdims):
     return expand_reduced(g, shape_of(x), axes, keepdims) * _argext_share(x, ans, axes, keepdims)
 
 
-reduce_max = reduction("reduce_max", lambda x, axes, keepdims: np.maximum.reduce(x, axis=axes, keepdims=keepdims))
-reduce_min = reduction("reduce_min", lambda x, axes, keepdims: np.minimum.reduce(x, axis=axes, keepdims=keepdims))
+reduce_max = reduction("reduce_max", lambda x, axes, keepdims: np.maximum.reduce(x, axes, None, None, keepdims))
+reduce_min = reduction("reduce_min", lambda x, axes, keepdims: np.minimum.reduce(x, axes, None, None, keepdims))
 for _p in (reduce_max, reduce_min):
     _p.def_jvp(_ext_jvp)
     _p.def_vjp(_ext_vjp)
@@ -124,7 +124,7 @@ def _prod_of_others(x, axes):
     return transpose(others, perm=inverse)
 
 
-reduce_prod = reduction("reduce_prod", lambda x, axes, keepdims: np.multiply.reduce(x, axis=axes, keepdims=keepdims))
+reduce_prod = reduction("reduce_prod", lambda x, axes, keepdims: np.multiply.reduce(x, axes, None, None, keepdims))
 reduce_prod.def_jvp(lambda t, ans, x, axes, keepdims:
                     reduce_sum(t * _prod_of_others(x, axes), axes=axes, keepdims=keepdims))
 reduce_prod.def_vjp(lambda g, ans, x, axes, keepdims:
