@@ -505,30 +505,28 @@ class Tensor:
     def clamp_max(self, max): return self.clamp(max=max)
     clip = clamp
 
-    def _reduce_all(self, prim, keepdim):
-        """``prim`` over every axis: the common ``x.sum()`` without the NumPy layer's argument handling."""
-        key = (self._value.ndim, bool(keepdim))
-        params = _ALL_AXES.get(key)
-        if params is None:
-            params = _ALL_AXES[key] = {"axes": tuple(range(key[0])), "keepdims": key[1]}
-        return apply(prim, (self,), params)
+    def _total(self, prim, name, dim, keepdim, dtype):
+        """``sum``/``mean``: over every axis straight to ``prim`` (the common ``x.sum()``), else via NumPy's layer."""
+        v = self._value
+        if dim is None and dtype is None and v.ndim and v.dtype.kind in "fc":
+            key = (v.ndim, bool(keepdim))
+            params = _ALL_AXES.get(key)
+            if params is None:
+                params = _ALL_AXES[key] = {"axes": tuple(range(key[0])), "keepdims": key[1]}
+            return apply(prim, (self,), params)
+        out = _call(getattr(_fnp(), name), self, _dim(dim), dtype, keepdims=keepdim)
+        return out if dim is None else _named(out, name.capitalize() + "Backward1")
 
     # reductions take PyTorch's ``dim``/``keepdim`` or NumPy's ``axis``/``keepdims``, as torch does
     def sum(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
         if axis is not None or keepdims is not None:
             dim, keepdim = _dims(dim, keepdim, axis, keepdims)
-        if dim is None and dtype is None and self._value.ndim and self._value.dtype.kind in "fc":
-            return self._reduce_all(ops.reduce_sum, keepdim)
-        out = _call(_fnp().sum, self, _dim(dim), dtype, keepdims=keepdim)
-        return out if dim is None else _named(out, "SumBackward1")
+        return self._total(ops.reduce_sum, "sum", dim, keepdim, dtype)
 
     def mean(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
         if axis is not None or keepdims is not None:
             dim, keepdim = _dims(dim, keepdim, axis, keepdims)
-        if dim is None and dtype is None and self._value.ndim and self._value.dtype.kind in "fc":
-            return self._reduce_all(ops.reduce_mean, keepdim)
-        out = _call(_fnp().mean, self, _dim(dim), dtype, keepdims=keepdim)
-        return out if dim is None else _named(out, "MeanBackward1")
+        return self._total(ops.reduce_mean, "mean", dim, keepdim, dtype)
 
     def prod(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
         dim, keepdim = _dims(dim, keepdim, axis, keepdims)
