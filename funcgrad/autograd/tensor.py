@@ -31,8 +31,9 @@ from funcgrad.core.trace import EVAL, Trace, Tracer, base_trace, current_trace, 
 _SHAPE_ONLY = frozenset(REGISTRY[name] for name in (
     "add", "sub", "neg", "reshape", "transpose", "broadcast_to", "reduce_sum", "reduce_mean", "concatenate", "pad",
     "getitem", "scatter_add", "cumsum", "convert"))
-# piecewise-constant primitives: as in PyTorch, their float results require grad, with zero derivative
-_ZERO_GRAD = frozenset(REGISTRY[name] for name in ("sign", "floor", "ceil", "rint", "trunc", "round"))
+# piecewise-constant primitives (not differentiable, but given a zero vjp rule in ops): as in PyTorch,
+# their float results require grad, with zero derivative
+_ZERO_GRAD = frozenset(p for p in REGISTRY.values() if not p.differentiable and p.vjp is not None)
 
 
 class TensorTrace(Trace):
