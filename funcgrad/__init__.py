@@ -12,6 +12,7 @@ from funcgrad.transforms.api import (
     grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, linearize, make_ir, stop_gradient, value_and_grad, vhp,
     vjp, vmap,
 )
+from funcgrad.transforms.jit import jit
 from funcgrad import numpy  # noqa: E402  (the traceable NumPy namespace)
 from funcgrad import testing  # noqa: E402
 from funcgrad import autograd, nn, optim, profiler  # noqa: E402
@@ -20,6 +21,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "IR", "ConcretizationError", "UnexpectedTracerError", "autograd", "grad", "hessian", "hvp", "jacfwd", "jacobian",
-    "jacrev", "jvp", "linearize", "make_ir", "nn", "numpy", "optim", "profiler", "stop_gradient", "testing", "tree",
-    "value_and_grad", "vhp", "vjp", "vmap",
+    "jacrev", "jit", "jvp", "linearize", "make_ir", "nn", "numpy", "optim", "profiler", "stop_gradient", "testing",
+    "tree", "value_and_grad", "vhp", "vjp", "vmap",
 ]

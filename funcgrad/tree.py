@@ -47,7 +47,7 @@ class TreeDef(NamedTuple):
     def __repr__(self) -> str:
         if self.kind is None:
             return "*"
-        return f"{getattr(self.kind, '__name__', self.kind)}({', '.join(map(repr, self.children))})"
+        return f"{getattr(self.kind, '__name__', self.kind)}({', '.join(repr(c) for c in self.children)})"
 
 
 LEAF = TreeDef(None, None, ())

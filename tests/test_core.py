@@ -6,6 +6,8 @@ import pytest
 import funcgrad as fg
 import funcgrad.numpy as fnp
 
+pytestmark = pytest.mark.usefixtures("transform_mode")  # every test also runs under fg.jit
+
 
 def test_quadratic_first_and_second_derivative():
     f = lambda x: x ** 2 - 2 * x + 1
@@ -27,6 +29,7 @@ def _while_if(a):
     return c
 
 
+@pytest.mark.eager_only  # under jit, control flow on values is an error (tested in test_jit.py)
 @pytest.mark.parametrize("a", [0.37, -0.52, np.array([0.3, -1.2, 0.05])])
 def test_python_control_flow_on_values(a):
     a = np.asarray(a, dtype=float)

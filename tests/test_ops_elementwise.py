@@ -20,6 +20,8 @@ from funcgrad.ops.elementwise import BINARY, NONDIFF_BINARY, NONDIFF_UNARY, UNAR
 
 MODES = ("fwd", "rev")
 
+pytestmark = pytest.mark.usefixtures("transform_mode")  # every test also runs under fg.jit
+
 
 def _rng(*key):
     """A generator seeded from the test's parameters (stable across runs and processes)."""

@@ -15,6 +15,8 @@ from funcgrad.testing import check_grads, numerical_jacobian
 
 # ----------------------------------------------------------------------------- helpers
 
+pytestmark = pytest.mark.usefixtures("transform_mode")  # every test also runs under fg.jit
+
 
 def _rand(shape, seed):
     return np.random.default_rng(seed).standard_normal(shape)

@@ -17,6 +17,8 @@ MODES = ("fwd", "rev")
 SHAPE = (2, 3, 4)
 AXES = [None, 0, 1, -1, -2, (0, 2), (-1, 0), (0, 1, 2)]
 
+pytestmark = pytest.mark.usefixtures("transform_mode")  # every test also runs under fg.jit
+
 
 def _rng(*key):
     """A generator seeded from the test's parameters (stable across runs and processes)."""

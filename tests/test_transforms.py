@@ -8,6 +8,8 @@ from funcgrad.backends.interpreter import eval_ir
 
 rng = np.random.default_rng(7)
 
+pytestmark = pytest.mark.usefixtures("transform_mode")  # every test also runs under fg.jit
+
 
 def rosenbrock(x):
     return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
@@ -91,6 +93,7 @@ def test_nested_vmap_and_in_out_axes():
     np.testing.assert_allclose(d, A @ np.ones(2))
 
 
+@pytest.mark.eager_only  # the IR of a jitted function is optimised already
 @pytest.mark.parametrize("k", [1, 2, 3, 4])
 def test_optimised_ir_computes_the_same_values(k):
     f = lambda x: np.tanh(x) * np.exp(x)

@@ -21,10 +21,15 @@ import numpy as np
 
 
 class ShapedArray(NamedTuple):
-    """The abstract value of an array: its shape and dtype."""
+    """The abstract value of an array: its shape and dtype.
+
+    ``weak`` marks a Python scalar passed as an argument to :func:`funcgrad.jit`: like the
+    Python scalar itself (NEP 50), it takes the dtype of the arrays it meets.
+    """
 
     shape: tuple[int, ...]
     dtype: np.dtype
+    weak: bool = False
 
     @property
     def ndim(self) -> int:
@@ -34,8 +39,13 @@ class ShapedArray(NamedTuple):
     def size(self) -> int:
         return int(np.prod(self.shape, dtype=np.int64))
 
+    def probe(self) -> Any:
+        """A value of this type for a shape/dtype rule: a one, or a Python scalar if weak."""
+        one = np.ones(self.shape, self.dtype)
+        return one.item() if self.weak else one
+
     def __str__(self) -> str:
-        return f"{dtype_short(self.dtype)}[{','.join(map(str, self.shape))}]"
+        return f"{dtype_short(self.dtype)}{'~' if self.weak else ''}[{','.join(map(str, self.shape))}]"
 
 
 _SHORT = {"float64": "f64", "float32": "f32", "float16": "f16", "int64": "i64", "int32": "i32",

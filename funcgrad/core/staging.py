@@ -8,45 +8,81 @@ also carry values, so Python control flow on them works while staging.
 
 from __future__ import annotations
 
+import linecache
+import os
+import sys
 from typing import Any
 
 import numpy as np
 
 from funcgrad.core.ir import IR, Eqn, Literal, ShapedArray, Var, aval_of
-from funcgrad.core.trace import Trace, Tracer, check_alive, concrete_or_none, dispatch
+from funcgrad.core.trace import ConcretizationError, Trace, Tracer, check_alive, concrete_or_none, dispatch
 
 UNKNOWN = object()
 
 
 class StagingTracer(Tracer):
-    __slots__ = ("var", "value")
+    __slots__ = ("ir_var", "value")
 
     def __init__(self, trace: StagingTrace, var: Var, value: Any = UNKNOWN):
         self._trace = trace
-        self.var = var
+        self.ir_var = var
         self.value = value
 
     @property
     def aval(self) -> ShapedArray:
-        return self.var.aval
+        return self.ir_var.aval
 
     def _concrete(self):
         if self.value is UNKNOWN:
+            if self._trace.context is not None:
+                raise ConcretizationError(_staged_value_message(self, self._trace.context))
             return super()._concrete()
         return self.value
+
+    def __repr__(self) -> str:
+        if self.value is UNKNOWN:
+            return f"Traced<{self.aval}>"
+        return f"Traced<{self.aval}>({self.value!r})"
+
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_NUMPY = os.path.dirname(np.__file__) + os.sep
+
+
+def user_frame() -> tuple[str, int, str]:
+    """``(file, line, source)`` of the innermost caller outside funcgrad and NumPy."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if not (name.startswith(_PACKAGE) or name.startswith(_NUMPY) or name.startswith("<frozen")):
+            return name, frame.f_lineno, linecache.getline(name, frame.f_lineno).strip()
+        frame = frame.f_back
+    return "<unknown>", 0, ""
+
+
+def _staged_value_message(tracer: StagingTracer, context: str) -> str:
+    file, line, source = user_frame()
+    where = f"{file}, line {line}" + (f": `{source}`" if source else "")
+    return (f"{context}: Python needs the value of a traced array {tracer.aval} (shape {tracer.aval.shape}, "
+            f"dtype {tracer.aval.dtype}) at {where}, but under jit only shapes and dtypes are known. Fixes: "
+            f"branch or loop on values with fg.cond / fg.while_loop, select elementwise with fnp.where, "
+            f"mark arguments that are not arrays static (static_argnums=... or static_argnames=...), "
+            f"or call the function without fg.jit.")
 
 
 class StagingTrace(Trace):
     """Records equations; ``concrete`` also computes values as it goes."""
 
-    __slots__ = ("eqns", "const_vars", "consts", "concrete")
+    __slots__ = ("eqns", "const_vars", "consts", "concrete", "context")
 
-    def __init__(self, parent: Trace, concrete: bool = False):
+    def __init__(self, parent: Trace, concrete: bool = False, context: str | None = None):
         super().__init__(parent)
         self.eqns: list[Eqn] = []
         self.const_vars: dict[int, Var] = {}
         self.consts: list = []
         self.concrete = concrete
+        self.context = context  # who stages abstractly ("fg.jit(f)"), for errors that need a value
 
     def new_input(self, aval: ShapedArray, value: Any = UNKNOWN) -> StagingTracer:
         return StagingTracer(self, Var(aval), value if self.concrete else UNKNOWN)
@@ -69,7 +105,7 @@ class StagingTrace(Trace):
         for a in args:
             if type(a) is StagingTracer and a._trace is self:
                 own = True
-                ins.append(a.var)
+                ins.append(a.ir_var)
                 vals.append(a.value)
             else:
                 ins.append(self.lift(a))
@@ -94,6 +130,6 @@ class StagingTrace(Trace):
 
     def to_ir(self, inputs: list[StagingTracer], outputs: list) -> IR:
         """Close the recording: an IR from ``inputs`` to ``outputs``."""
-        outs = [o.var if type(o) is StagingTracer and o._trace is self else self.lift(o) for o in outputs]
+        outs = [o.ir_var if type(o) is StagingTracer and o._trace is self else self.lift(o) for o in outputs]
         const_vars = list(self.const_vars.values())
-        return IR([t.var for t in inputs], self.eqns, outs, const_vars, self.consts)
+        return IR([t.ir_var for t in inputs], self.eqns, outs, const_vars, self.consts)

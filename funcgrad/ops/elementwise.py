@@ -20,7 +20,7 @@ from funcgrad.ops.util import dtype_of, ndim_of, shape_of, unbroadcast
 def _elementwise_abstract(impl):
     def abstract(*args, **params):
         shapes = [a.shape if isinstance(a, ShapedArray) else np.shape(a) for a in args]
-        probes = [np.ones((), a.dtype) if isinstance(a, ShapedArray) else a for a in args]
+        probes = [(a.probe() if a.weak else np.ones((), a.dtype)) if isinstance(a, ShapedArray) else a for a in args]
         with np.errstate(all="ignore"):
             dtype = np.asarray(impl(*probes, **params)).dtype
         return ShapedArray(np.broadcast_shapes(*shapes), dtype)

@@ -136,8 +136,19 @@ def _stacked_batch(prim):
     return rule
 
 
+def _matrix_abstract(impl):
+    """The shape/dtype rule of a matrix function: ``impl`` on identity matrices (zeros would be singular)."""
+    def probe(a):
+        if isinstance(a, ShapedArray) and len(a.shape) >= 2 and a.shape[-1] == a.shape[-2]:
+            return np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
+        return a
+
+    abstract = fallback_abstract(impl)
+    return lambda *args, **params: abstract(*map(probe, args), **params)
+
+
 def matrix_prim(name, impl, multiple_results=False):
-    prim = Primitive(name, impl, multiple_results=multiple_results, abstract=fallback_abstract(impl))
+    prim = Primitive(name, impl, multiple_results=multiple_results, abstract=_matrix_abstract(impl))
     prim.def_batch(_stacked_batch(prim))
     return prim
 

@@ -72,7 +72,7 @@ def fallback_abstract(impl):
     """A shape/dtype rule that runs ``impl`` on zero arrays of the input avals."""
 
     def abstract(*args, **params):
-        vals = [zeros_aval(a) if isinstance(a, ShapedArray) else a for a in args]
+        vals = [(zeros_aval(a) if not a.weak else a.probe()) if isinstance(a, ShapedArray) else a for a in args]
         with np.errstate(all="ignore"):
             out = impl(*vals, **params)
         if isinstance(out, tuple | list):

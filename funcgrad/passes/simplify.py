@@ -47,7 +47,7 @@ def simplify(ir: IR) -> IR:
         ins = [sub(x) for x in eqn.ins]
         out = eqn.outs[0]
         name, p = eqn.prim.name, eqn.params
-        same = lambda x: x.aval == out.aval  # noqa: E731
+        same = lambda x: x.aval[:2] == out.aval[:2]  # noqa: E731  (a weak input may stand for its strong result)
         replacement = None
         if not eqn.prim.multiple_results and ins and all(isinstance(x, Literal) for x in ins) and out.aval.size <= 64:
             replacement = Literal(dispatch(eqn.prim, [x.val for x in ins], p), out.aval)
