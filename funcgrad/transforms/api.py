@@ -19,6 +19,7 @@ from funcgrad.ops.util import dtype_of, shape_of
 from funcgrad.transforms.batching import BatchTrace, BatchTracer
 from funcgrad.transforms.forward import JVPTrace, JVPTracer
 from funcgrad.transforms.reverse import TapeTrace, TapeTracer, backward_pass
+from funcgrad.transforms.transformed import returns_transformed
 
 # ----------------------------------------------------------------------------- helpers
 
@@ -156,6 +157,7 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
     return (out, backward, aux) if has_aux else (out, backward)
 
 
+@returns_transformed
 def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
     """A function returning ``(f(*args), grad)``; with ``has_aux``, ``((value, aux), grad)``.
 
@@ -183,6 +185,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool 
     return value_and_grad_f
 
 
+@returns_transformed
 def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
     """The gradient of a scalar function, with the structure of the chosen arguments.
 
@@ -303,6 +306,7 @@ def _broadcast_prefix(spec: Any, target: Any, what: str) -> list:
     raise ValueError(f"vmap: {what} {spec!r} does not match the structure of the arguments {tree.structure(target)}")
 
 
+@returns_transformed
 def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable:
     """Vectorise ``f`` over an axis of its inputs.
 
@@ -383,6 +387,7 @@ def _basis(leaves: list) -> tuple[list, int]:
     return out, total
 
 
+@returns_transformed
 def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
     """The Jacobian by reverse mode (vmap of vjp): shape ``out.shape + in.shape``.
 
@@ -418,6 +423,7 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
     return jac
 
 
+@returns_transformed
 def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """The Jacobian by forward mode (vmap of jvp): shape ``out.shape + in.shape``.
 
@@ -464,6 +470,7 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
 jacobian = jacrev
 
 
+@returns_transformed
 def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """The Hessian (forward over reverse): shape ``in.shape + in.shape``.
 

@@ -210,9 +210,10 @@ class Jitted:
     def _lookup(self, args: tuple, kwargs: dict) -> tuple[_Entry, list] | None:
         """The cache entry for a call (tracing on a miss) and the dynamic leaves; ``None`` for tensors."""
         statics, dyn_args, dyn_kwargs = [], [], {}
+        params = self._params or ()
         for i, a in enumerate(args):
-            if i in self._static_nums:
-                statics.append((i, self._check_hashable(a, i)))
+            if i in self._static_nums:  # keyed by name where known: f(x, 3) and f(x, n=3) share a trace
+                statics.append((params[i] if i < len(params) else f"#{i}", self._check_hashable(a, i)))
             else:
                 dyn_args.append(a)
         for k in sorted(kwargs):
@@ -220,6 +221,7 @@ class Jitted:
                 statics.append((k, self._check_hashable(kwargs[k], k)))
             else:
                 dyn_kwargs[k] = kwargs[k]
+        statics.sort(key=lambda kv: kv[0])
         for i in self.static_argnums:
             if i >= len(args) and (self._params is None or i >= len(self._params) or self._params[i] not in kwargs):
                 raise TypeError(f"fg.jit({self._name}): static_argnums={self.static_argnums} names argument {i}, "
