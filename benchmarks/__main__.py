@@ -17,7 +17,7 @@ from benchmarks import peers
 from benchmarks.harness import format_time, measure
 from benchmarks.workloads import WORKLOADS
 
-LIBRARIES = ("funcgrad", "funcgrad.autograd", "numpy", "autograd", "torch", "jax", "jax.jit")
+LIBRARIES = ("funcgrad", "funcgrad.jit", "funcgrad.autograd", "numpy", "autograd", "torch", "jax", "jax.jit")
 
 
 def run(names, rounds: int) -> list[str]:

@@ -38,8 +38,8 @@ def small_grad() -> Workload:
         t, e = np.tanh(x), np.exp(x)
         return np.sum(t * x + e / 2), (1 - t * t) * x + t + e / 2
 
-    g = fg.grad(f)
-    row = {"funcgrad": lambda: g(x), "numpy": hand}
+    g, g_jit = fg.grad(f), fg.jit(fg.grad(f))
+    row = {"funcgrad": lambda: g(x), "funcgrad.jit": lambda: g_jit(x), "numpy": hand}
     if (autograd := peers.autograd()) is not None:
         anp = autograd.numpy
         ga = autograd.grad(lambda x: anp.sum(anp.tanh(x) * x + anp.exp(x) / 2))
@@ -70,12 +70,17 @@ def tensor_ops() -> Workload:
     def cycle_fg():
         (xa * 2.0).sin().sum().backward()
 
+    # the functional equivalents, jitted
+    times2, sine, total = fg.jit(lambda x: x * 2.0), fg.jit(np.sin), fg.jit(np.sum)
+    plus = fg.jit(lambda x, y: x + y)
+    cycle_jit = fg.jit(fg.grad(lambda x: np.sum(np.sin(x * 2.0))))
+
     tasks = {
-        "x * 2.0": {"funcgrad": lambda: xa * 2.0, "numpy": lambda: x0 * 2.0},
-        "x + y": {"funcgrad": lambda: xa + ya, "numpy": lambda: x0 + y0},
-        "x.sin()": {"funcgrad": lambda: xa.sin(), "numpy": lambda: np.sin(x0)},
-        "x.sum()": {"funcgrad": lambda: xa.sum(), "numpy": lambda: x0.sum()},
-        "(x*2).sin().sum().backward()": {"funcgrad": cycle_fg,
+        "x * 2.0": {"funcgrad": lambda: xa * 2.0, "funcgrad.jit": lambda: times2(x0), "numpy": lambda: x0 * 2.0},
+        "x + y": {"funcgrad": lambda: xa + ya, "funcgrad.jit": lambda: plus(x0, y0), "numpy": lambda: x0 + y0},
+        "x.sin()": {"funcgrad": lambda: xa.sin(), "funcgrad.jit": lambda: sine(x0), "numpy": lambda: np.sin(x0)},
+        "x.sum()": {"funcgrad": lambda: xa.sum(), "funcgrad.jit": lambda: total(x0), "numpy": lambda: x0.sum()},
+        "(x*2).sin().sum().backward()": {"funcgrad": cycle_fg, "funcgrad.jit": lambda: cycle_jit(x0),
                                          "numpy": lambda: (np.cos(x0 * 2.0) * 2.0, np.sin(x0 * 2.0).sum())},
     }
     if (torch := peers.torch()) is not None:
@@ -102,12 +107,12 @@ def elementwise_grad(sizes=(10_000, 1_000_000)) -> Workload:
         e, t, s = np.exp(-x * x / 2), np.tanh(x), np.sin(x)
         return (np.cos(x) - x * s) * e + 2 * x / (1 + x * x) * t + np.log1p(x * x) * (1 - t * t)
 
-    g = fg.grad(f)
+    g, g_jit = fg.grad(f), fg.jit(fg.grad(f))
     tasks = {}
     autograd, torch, jax = peers.autograd(), peers.torch(), peers.jax()
     for n in sizes:
         x = np.random.default_rng(0).standard_normal(n)
-        row = {"funcgrad": lambda x=x: g(x), "numpy": lambda x=x: hand(x)}
+        row = {"funcgrad": lambda x=x: g(x), "funcgrad.jit": lambda x=x: g_jit(x), "numpy": lambda x=x: hand(x)}
         if autograd is not None:
             anp = autograd.numpy
             ga = autograd.grad(lambda x: anp.sum(anp.sin(x) * anp.exp(-x * x / 2) + anp.log1p(x * x) * anp.tanh(x)))
@@ -173,7 +178,7 @@ def mlp(batch: int = 256, sizes=(784, 512, 512, 10)) -> Workload:
                 d = (d @ params[f"w{i}"].T) * (1 - hs[i] * hs[i])
         return value, grads
 
-    vg = fg.value_and_grad(loss)
+    vg, vg_jit = fg.value_and_grad(loss), fg.jit(fg.value_and_grad(loss))
     tensors = {k: ag.tensor(v, requires_grad=True) for k, v in params.items()}
 
     def tensor_step():
@@ -183,7 +188,8 @@ def mlp(batch: int = 256, sizes=(784, 512, 512, 10)) -> Workload:
         value.backward()
         return value
 
-    row = {"funcgrad": lambda: vg(params, X, onehot), "funcgrad.autograd": tensor_step, "numpy": hand}
+    row = {"funcgrad": lambda: vg(params, X, onehot), "funcgrad.jit": lambda: vg_jit(params, X, onehot),
+           "funcgrad.autograd": tensor_step, "numpy": hand}
     if (autograd := peers.autograd()) is not None:
         va = autograd.value_and_grad(lambda p: loss(p, X, onehot, xp=autograd.numpy))
         row["autograd"] = lambda: va(params)
@@ -209,7 +215,7 @@ def mlp(batch: int = 256, sizes=(784, 512, 512, 10)) -> Workload:
 
 # ----------------------------------------------------------------------------- Hessian (W2)
 
-def rosenbrock_hessian(sizes=(100,)) -> Workload:
+def rosenbrock_hessian(sizes=(100, 1000)) -> Workload:
     """The Hessian of the n-dimensional Rosenbrock function."""
     def rosen(x, xp=np):
         return xp.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
@@ -226,12 +232,12 @@ def rosenbrock_hessian(sizes=(100,)) -> Workload:
         H[np.arange(1, n), np.arange(n - 1)] = off
         return H
 
-    h = fg.hessian(rosen)
+    h, h_jit = fg.hessian(rosen), fg.jit(fg.hessian(rosen))
     tasks = {}
     autograd, torch, jax = peers.autograd(), peers.torch(), peers.jax()
     for n in sizes:
         x = np.linspace(-1.0, 1.0, n)
-        row = {"funcgrad": lambda x=x: h(x), "numpy": lambda x=x: hand(x)}
+        row = {"funcgrad": lambda x=x: h(x), "funcgrad.jit": lambda x=x: h_jit(x), "numpy": lambda x=x: hand(x)}
         if autograd is not None:
             ha = autograd.hessian(lambda x: rosen(x, autograd.numpy))
             row["autograd"] = lambda x=x, ha=ha: ha(x)
@@ -264,8 +270,9 @@ def jacobian(n: int = 512) -> Workload:
         return J
 
     jr, jf = fg.jacrev(f), fg.jacfwd(f)
-    rev = {"funcgrad": lambda: jr(x), "numpy": hand}
-    fwd = {"funcgrad": lambda: jf(x), "numpy": hand}
+    jr_jit, jf_jit = fg.jit(jr), fg.jit(jf)
+    rev = {"funcgrad": lambda: jr(x), "funcgrad.jit": lambda: jr_jit(x), "numpy": hand}
+    fwd = {"funcgrad": lambda: jf(x), "funcgrad.jit": lambda: jf_jit(x), "numpy": hand}
     if (autograd := peers.autograd()) is not None:
         ja = autograd.jacobian(lambda x: f(x, autograd.numpy))
         rev["autograd"] = lambda: ja(x)
@@ -284,5 +291,45 @@ def jacobian(n: int = 512) -> Workload:
     return Workload("jacobian", jacobian.__doc__, {f"jacrev, n = {n}": rev, f"jacfwd, n = {n}": fwd})
 
 
+# ----------------------------------------------------------------------------- fourth derivative (W5)
+
+def fourth_derivative() -> Workload:
+    """A steady fourth derivative: d⁴/dx⁴ of tanh(x)·exp(x) at a scalar, by grad of grad of grad of grad."""
+    x = 0.3
+
+    def f(x, xp=np):
+        return xp.tanh(x) * xp.exp(x)
+
+    def nest(grad, f, k=4):
+        for _ in range(k):
+            f = grad(f)
+        return f
+
+    def hand():  # d⁴(t·e) with t = tanh, e = exp: Σ C(4,k) t⁽ᵏ⁾, with e⁽ᵏ⁾ = e
+        t, e = np.tanh(x), np.exp(x)
+        s = 1 - t * t
+        d = (t, s, -2 * t * s, s * (6 * t * t - 2), 8 * t * s * (2 - 3 * t * t))
+        return e * (d[0] + 4 * d[1] + 6 * d[2] + 4 * d[3] + d[4])
+
+    g4, g4_jit = nest(fg.grad, f), fg.jit(nest(fg.grad, f))
+    row = {"funcgrad": lambda: g4(x), "funcgrad.jit": lambda: g4_jit(x), "numpy": hand}
+    if (autograd := peers.autograd()) is not None:
+        ga = nest(autograd.grad, lambda x: f(x, autograd.numpy))
+        row["autograd"] = lambda: ga(x)
+    if (torch := peers.torch()) is not None:
+        def torch_d4():
+            xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+            y = f(xt, torch)
+            for _ in range(4):
+                (y,) = torch.autograd.grad(y, xt, create_graph=True)
+            return y
+
+        row["torch"] = torch_d4
+    if (jax := peers.jax()) is not None:
+        gjax = jax.jit(nest(jax.grad, lambda x: f(x, jax.numpy)))
+        row["jax.jit"] = lambda: gjax(x).block_until_ready()
+    return Workload("fourth-derivative", fourth_derivative.__doc__, {"d⁴/dx⁴ tanh(x)·exp(x)": row})
+
+
 WORKLOADS = {w.__name__.replace("_", "-"): w for w in (small_grad, tensor_ops, elementwise_grad, mlp,
-                                                       rosenbrock_hessian, jacobian)}
+                                                       rosenbrock_hessian, jacobian, fourth_derivative)}
