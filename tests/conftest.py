@@ -4,7 +4,8 @@ A module opts in with ``pytestmark = pytest.mark.usefixtures("transform_mode")``
 its tests then runs twice: ``eager``, and ``jit``, where every public transform of
 ``funcgrad`` (and ``check_grads``' jvp/vjp) is replaced by the same transform
 staged and run through ``fg.jit``, so the same assertions check the jitted results.
-Tests that rely on Python control flow on values (which jit refuses by design) are
+A module may set ``TRANSFORM_MODES = ("eager", "jit", "numba")`` to run a third time with
+numba kernels forced everywhere. Tests that rely on Python control flow on values (which jit refuses by design) are
 marked ``@pytest.mark.eager_only``.
 """
 
@@ -25,7 +26,8 @@ def pytest_configure(config):
 def pytest_generate_tests(metafunc):
     if "transform_mode" in metafunc.fixturenames:
         eager_only = metafunc.definition.get_closest_marker("eager_only") is not None
-        metafunc.parametrize("transform_mode", ["eager"] if eager_only else ["eager", "jit"], indirect=True)
+        modes = getattr(metafunc.module, "TRANSFORM_MODES", ("eager", "jit"))
+        metafunc.parametrize("transform_mode", ["eager"] if eager_only else list(modes), indirect=True)
 
 
 def _jitted_transforms() -> dict:
@@ -80,8 +82,11 @@ def _jitted_transforms() -> dict:
 
 @pytest.fixture
 def transform_mode(request, monkeypatch):
-    """``"eager"`` or ``"jit"``; in ``"jit"`` the public transforms run under fg.jit."""
-    if request.param == "jit":
+    """``"eager"``, ``"jit"`` or ``"numba"``: in ``"jit"`` the public transforms run under fg.jit,
+    in ``"numba"`` too, with every jitted signature compiled to numba kernels at its first call."""
+    if request.param == "numba":
+        monkeypatch.setenv("FUNCGRAD_NUMBA", "always")
+    if request.param in ("jit", "numba"):
         for name, fn in _jitted_transforms().items():
             monkeypatch.setattr(fg, name, fn)
         monkeypatch.setattr(funcgrad.testing, "jvp", fg.jvp)

@@ -7,6 +7,7 @@ import funcgrad as fg
 import funcgrad.numpy as fnp
 
 pytestmark = pytest.mark.usefixtures("transform_mode")  # every test also runs under fg.jit
+TRANSFORM_MODES = ("eager", "jit", "numba")  # and with numba kernels forced everywhere
 
 
 def test_quadratic_first_and_second_derivative():

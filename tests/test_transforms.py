@@ -9,6 +9,7 @@ from funcgrad.backends.interpreter import eval_ir
 rng = np.random.default_rng(7)
 
 pytestmark = pytest.mark.usefixtures("transform_mode")  # every test also runs under fg.jit
+TRANSFORM_MODES = ("eager", "jit", "numba")  # and with numba kernels forced everywhere
 
 
 def rosenbrock(x):

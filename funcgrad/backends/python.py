@@ -89,14 +89,21 @@ class _Namer:
         return repr(v) if _is_simple(v) else self.bind(v, "p")
 
 
-def generate(ir: IR, name: str) -> tuple[str, dict[str, Any]]:
-    """The source of a function ``name(*inputs) -> tuple(outputs)`` computing ``ir``, and its globals."""
+def generate(ir: IR, name: str, emit: Callable | None = None) -> tuple[str, dict[str, Any]]:
+    """The source of a function ``name(*inputs) -> tuple(outputs)`` computing ``ir``, and its globals.
+
+    ``emit(eqn, namer)`` may return the lines for an equation itself (``None``: the default call).
+    """
     n = _Namer()
     for v, c in zip(ir.const_vars, ir.consts):
         n.locals[v] = n.bind(c, "c")
     args = [n.local(v) for v in ir.in_vars]
     lines = [f"def {name}({', '.join(args)}):"]
     for eqn in ir.eqns:
+        custom = emit(eqn, n) if emit is not None else None
+        if custom is not None:
+            lines += ["    " + line for line in custom]
+            continue
         impl = n.bind(eqn.prim.impl, eqn.prim.name)
         call = ", ".join([n.atom(x) for x in eqn.ins] + [f"{k}={n.param(v)}" for k, v in eqn.params.items()])
         outs = ", ".join(n.local(o) for o in eqn.outs)
@@ -118,10 +125,10 @@ class CompiledPython:
         return self.fn(*args)
 
 
-def compile_ir(ir: IR, name: str = "f") -> CompiledPython:
+def compile_ir(ir: IR, name: str = "f", emit: Callable | None = None) -> CompiledPython:
     """Generate, compile and register (with :mod:`linecache`) the Python function for ``ir``."""
     fname = name if name.isidentifier() and not keyword.iskeyword(name) else "f"
-    source, glob = generate(ir, fname)
+    source, glob = generate(ir, fname, emit)
     filename = f"<funcgrad-jit {fname} #{next(_counter)}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     namespace: dict[str, Any] = dict(glob)

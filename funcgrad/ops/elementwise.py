@@ -301,3 +301,30 @@ select.def_vjp(None,
                lambda g, ans, c, x, y: unbroadcast(select(c, 0, g), shape_of(y)))
 
 del _p
+
+
+# ----------------------------------------------------------------------------- scalar forms
+# What a kernel generator emits for one element: a Python expression over the inputs {0}, {1}, ...
+# using operators and ``np.<ufunc>`` on scalars (valid in NumPy and in numba alike). Results are
+# cast to the output's dtype by the generator, so float32 arithmetic rounds as NumPy's does.
+
+_OPERATOR_FORMS = {
+    "add": "({0} + {1})", "sub": "({0} - {1})", "mul": "({0} * {1})", "div": "({0} / {1})", "neg": "(-{0})",
+    "pow": "({0} ** {1})", "equal": "({0} == {1})", "not_equal": "({0} != {1})", "less": "({0} < {1})",
+    "less_equal": "({0} <= {1})", "greater": "({0} > {1})", "greater_equal": "({0} >= {1})",
+    "logical_and": "({0} and {1})", "logical_or": "({0} or {1})", "logical_not": "(not {0})",
+    "select": "({1} if {0} else {2})", "stop_gradient": "{0}", "logistic": "(1.0 / (1.0 + np.exp(-{0})))",
+    "relu": "({0} if {0} > 0 or {0} != {0} else 0.0)", "reciprocal": "(1.0 / {0})",
+}
+_UFUNC_FORMS = (
+    "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh",
+    "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "cbrt", "abs", "sign", "floor", "ceil",
+    "rint", "trunc", "isnan", "isinf", "isfinite", "maximum", "minimum", "arctan2", "hypot", "logaddexp",
+    "logaddexp2",
+)
+for _name, _form in _OPERATOR_FORMS.items():
+    globals()[_name].scalar_form = _form
+for _name in _UFUNC_FORMS:
+    _arity = 2 if _name in BINARY or _name in ("maximum", "minimum") else 1
+    globals()[_name].scalar_form = f"np.{_name}(" + ", ".join(f"{{{i}}}" for i in range(_arity)) + ")"
+del _name, _form, _arity

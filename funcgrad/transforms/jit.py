@@ -98,13 +98,26 @@ class _Entry:
         self.call = None  # what runs on concrete values (set by compile)
 
     def compile(self) -> Callable:
+        """Generate the Python tier; the first calls run it, until the numba tier takes over."""
         from funcgrad.backends.python import compile_ir
+        from funcgrad.backends.tiering import tiered
 
         compiled = compile_ir(self.ir, self.name)
         debug.report("code", f"fg.jit({self.name}):\n{compiled.source}")
         self.compiled = compiled
-        self.call = compiled.fn
+        self.call = tiered(self.ir, self.name, compiled.fn, self._install)
         return self.call
+
+    def _install(self, fn: Callable) -> None:
+        self.call = fn
+
+    @property
+    def tier(self) -> str:
+        """``"python"`` or ``"numba"``: what the next call of this signature runs."""
+        from funcgrad.backends.tiering import Tiered
+
+        return "python" if self.call is None or isinstance(self.call, Tiered) or self.call is self.compiled.fn \
+            else "numba"
 
 
 class _JitCall:
@@ -166,28 +179,33 @@ class Jitted:
     # ------------------------------------------------------------------ calling
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._simple and not kwargs:  # the fast path: a flat tuple of arrays and Python scalars
-            key = [len(args)]
-            for a in args:
-                t = type(a)
-                if t is np.ndarray:
-                    key.append((a.shape, a.dtype, False))
-                elif t in _WEAK:
-                    key.append(_WEAK[t])
-                else:
-                    return self._call_general(args, kwargs)
-            key = tuple(key)
-            entry = self._cache.get(key)
-            if entry is None:
-                entry = self._miss(key, key[1:], args, {}, lambda inputs: (tuple(inputs), {}))
-            else:
-                self._hits += 1
-                self._cache.move_to_end(key)
-            if current_trace() is EVAL:
-                outs = (entry.call or entry.compile())(*args) if _trace._dispatch_hook is None \
-                    else self._dispatch(entry, args)
-                return outs[0] if entry.out_tree is _LEAF else tree.unflatten(entry.out_tree, outs)
-            return self._run(entry, args)
+            entry = self._fast_entry(args)
+            if entry is not None:
+                if current_trace() is EVAL:
+                    outs = (entry.call or entry.compile())(*args) if _trace._dispatch_hook is None \
+                        else self._dispatch(entry, args)
+                    return outs[0] if entry.out_tree is _LEAF else tree.unflatten(entry.out_tree, outs)
+                return self._run(entry, args)
         return self._call_general(args, kwargs)
+
+    def _fast_entry(self, args: tuple) -> _Entry | None:
+        """The entry for a flat tuple of arrays and Python scalars (tracing on a miss), else ``None``."""
+        key = [len(args)]
+        for a in args:
+            t = type(a)
+            if t is np.ndarray:
+                key.append((a.shape, a.dtype, False))
+            elif t in _WEAK:
+                key.append(_WEAK[t])
+            else:
+                return None
+        key = tuple(key)
+        entry = self._cache.get(key)
+        if entry is None:
+            return self._miss(key, key[1:], args, {}, lambda inputs: (tuple(inputs), {}))
+        self._hits += 1
+        self._cache.move_to_end(key)
+        return entry
 
     def _dispatch(self, entry: _Entry, leaves) -> tuple:
         """Run through the dispatch point, where a profiler sees one event per call."""
@@ -371,6 +389,10 @@ class Jitted:
         """
         return self._entry(args, kwargs).ir
 
+    def tier(self, *args: Any, **kwargs: Any) -> str:
+        """Which tier runs a call with ``args``: ``"python"`` (generated Python) or ``"numba"`` (kernels)."""
+        return self._entry(args, kwargs).tier
+
     def source(self, *args: Any, **kwargs: Any) -> str:
         """The generated Python source this function runs for ``args``."""
         entry = self._entry(args, kwargs)
@@ -379,6 +401,9 @@ class Jitted:
         return entry.compiled.source
 
     def _entry(self, args: tuple, kwargs: dict) -> _Entry:
+        entry = self._fast_entry(args) if self._simple and not kwargs else None
+        if entry is not None:
+            return entry
         found = self._lookup(args, kwargs)
         if found is None:
             raise TypeError(f"fg.jit({self._name}): autograd tensors run eagerly; there is no IR to show")

@@ -1,0 +1,202 @@
+"""numba kernels for fused clusters: source generation and a content-hashed disk cache.
+
+One kernel computes one ``fused`` equation (see :mod:`funcgrad.passes.fusion`): a
+loop nest over the cluster's iteration shape — kept axes outside, reduced axes
+inside — whose body evaluates each member's scalar form, stores the outputs other
+code reads, and accumulates the reductions. Inputs that broadcast are passed as
+broadcast views, 0-d inputs as scalars. Sizes are arguments, so one kernel serves
+every shape of the same rank.
+
+Each kernel is written to ``<cache>/kernels/k_<hash>.py`` (the hash of its source),
+imported from there and compiled with ``cache=True``: numba then keeps the machine
+code beside it and a new process loads it instead of compiling. ``fastmath`` stays
+off and ``error_model="numpy"`` keeps NumPy's inf/NaN results for division by zero.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import math
+import os
+import sys
+import threading
+from typing import Any
+
+import numpy as np
+
+from funcgrad import debug
+from funcgrad.core.ir import Eqn, Literal, Var
+
+PARALLEL_THRESHOLD = int(os.environ.get("FUNCGRAD_PARALLEL_ELEMENTS", str(1 << 17)))
+_loaded: dict[str, Any] = {}
+_lock = threading.Lock()
+_F32, _F64, _BOOL = np.dtype("float32"), np.dtype("float64"), np.dtype("bool")
+
+# fast, vectorisable implementations of these ufuncs (funcgrad.backends.numba_math), where present
+try:
+    from funcgrad.backends import numba_math as _numba_math  # noqa: F401  (imports numba)
+
+    FAST = {name for name, _ in getattr(_numba_math, "FUNCTIONS", {})}
+except ImportError:  # pragma: no cover - only without the module
+    FAST = set()
+
+
+def cache_dir() -> str:
+    """``$FUNCGRAD_CACHE_DIR``, else the user's cache directory, for generated kernels."""
+    root = os.environ.get("FUNCGRAD_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "funcgrad")
+    return os.path.join(root, "kernels")
+
+
+def _cast(dtype: np.dtype) -> str:
+    return {_F32: "_f32", _F64: "_f64"}.get(dtype, "")
+
+
+class _Source:
+    """Collects the lines and typed constants of one kernel module."""
+
+    def __init__(self):
+        self.consts: dict[str, str] = {}
+
+    def literal(self, value: Any, dtype: np.dtype) -> str:
+        if isinstance(value, bool | np.bool_):
+            return repr(bool(value))
+        value = float(value)
+        if dtype == _F64 and math.isfinite(value):
+            return repr(value)
+        name = f"_L{len(self.consts)}"
+        self.consts[name] = f"np.{dtype.name}({value!r})" if math.isfinite(value) else f"np.{dtype.name}('{value}')"
+        return name
+
+
+def _form(eqn: Eqn, args: list[str]) -> str:
+    prim = eqn.prim
+    text = prim.scalar_form.format(*args)
+    dtype = eqn.ins[0].aval.dtype if eqn.ins else _F64
+    if prim.name in FAST and dtype in (_F32, _F64):
+        text = text.replace(f"np.{prim.name}(", f"_fm.{prim.name}_{'f32' if dtype == _F32 else 'f64'}(", 1)
+    return text
+
+
+def kernel_source(eqn: Eqn) -> tuple[str, dict]:
+    """The module source of the kernel for a ``fused`` equation, and how to call it.
+
+    The layout says, per input, ``"scalar"``, ``"full"`` or ``"broadcast"``; the kernel
+    takes ``(*sizes, *inputs, *outputs)`` (rank ≥ 1: outputs are preallocated arrays, one
+    per materialised value and one per reduction) or ``(*inputs)`` and returns the
+    outputs (rank 0).
+    """
+    sub, shape, axes = eqn.params["ir"], eqn.params["shape"], eqn.params["axes"]
+    rank = len(shape)
+    src = _Source()
+    names: dict[Var, str] = {}
+    kinds = []
+    for k, v in enumerate(sub.in_vars):
+        kind = "scalar" if v.aval.shape == () else "full" if v.aval.shape == shape else "broadcast"
+        kinds.append(kind)
+        names[v] = f"i{k}"
+    index = ", ".join(f"n{a}" for a in range(rank))
+    reductions = [e for e in sub.eqns if e.prim.name.startswith("reduce_")]
+    red_out = {e.outs[0] for e in reductions}
+    stored = [o for o in sub.outs if o not in red_out]
+    kept = [a for a in range(rank) if a not in axes]
+    loads, body, inits, stores = [], [], [], []
+    loaded: set[Var] = set()
+
+    def atom(x, dtype) -> str:
+        if isinstance(x, Literal):
+            return src.literal(np.asarray(x.val).item(), dtype)
+        if x in sub.in_vars and kinds[sub.in_vars.index(x)] != "scalar" and x not in loaded:
+            loaded.add(x)
+            loads.append(f"x{sub.in_vars.index(x)} = {names[x]}[{index}]")
+        return f"x{sub.in_vars.index(x)}" if x in loaded else names[x]
+
+    for j, e in enumerate(sub.eqns):
+        out = e.outs[0]
+        var_dtypes = [x.aval.dtype for x in e.ins if isinstance(x, Var) and x.aval.dtype.kind == "f"]
+        lit_dtype = np.result_type(*var_dtypes) if var_dtypes else (out.aval.dtype if out.aval.dtype.kind == "f"
+                                                                     else _F64)
+        args = [atom(x, lit_dtype) for x in e.ins]
+        if e.prim.name.startswith("reduce_"):
+            acc, x = f"acc{j}", args[0]
+            name = e.prim.name
+            wide = "_f64" if name in ("reduce_sum", "reduce_mean", "reduce_prod") else _cast(out.aval.dtype)
+            init = {"reduce_sum": "0.0", "reduce_mean": "0.0", "reduce_prod": "1.0",
+                    "reduce_max": "-np.inf", "reduce_min": "np.inf"}[name]
+            inits.append(f"{acc} = {wide}({init})")
+            body.append({"reduce_sum": f"{acc} += {x}", "reduce_mean": f"{acc} += {x}",
+                         "reduce_prod": f"{acc} *= {x}",
+                         "reduce_max": f"{acc} = {x} if ({x} > {acc} or {x} != {x}) else {acc}",
+                         "reduce_min": f"{acc} = {x} if ({x} < {acc} or {x} != {x}) else {acc}"}[name])
+            count = int(np.prod([shape[a] for a in axes]))
+            value = f"{acc} / {count}" if name == "reduce_mean" else acc
+            red_index = ", ".join(f"n{a}" for a in kept) or "0"
+            stores.append(f"r{reductions.index(e)}[{red_index}] = {_cast(out.aval.dtype)}({value})")
+        else:
+            names[out] = f"v{j}"
+            body.append(f"v{j} = {_cast(out.aval.dtype)}({_form(e, args)})")
+    if rank:
+        body += [f"o{k}[{index}] = {names[o]}" for k, o in enumerate(stored)]
+
+    sizes = [f"s{a}" for a in range(rank)]
+    params = [f"i{k}" for k in range(len(kinds))]
+    parallel = rank > 0 and math.prod(shape) >= PARALLEL_THRESHOLD and (bool(kept) or not axes)
+    lines = []
+    if rank == 0:
+        lines += ["    " + s for s in loads + body]
+        lines.append(f"    return ({', '.join(names[o] for o in sub.outs)},)")
+        signature = params
+    else:
+        signature = sizes + params + [f"o{k}" for k in range(len(stored))] + [f"r{k}" for k in range(len(reductions))]
+        depth = 1
+        order = kept + list(axes)
+        for level, a in enumerate(order):
+            if level == len(kept):
+                lines += ["    " * depth + s for s in inits]
+            loop = "prange" if parallel and level == 0 else "range"
+            lines.append("    " * depth + f"for n{a} in {loop}(s{a}):")
+            depth += 1
+        lines += ["    " * depth + s for s in loads + body]
+        if axes:
+            depth = 1 + len(kept)
+            lines += ["    " * depth + s for s in stores]
+    header = ["import numpy as np", "from numba import njit, prange  # noqa: F401",
+              "from funcgrad.backends import numba_math as _fm  # noqa: F401" if FAST else "",
+              "_f32, _f64 = np.float32, np.float64"]
+    header += [f"{k} = {v}" for k, v in src.consts.items()]
+    source = "\n".join(h for h in header if h) + "\n\n\n" + (
+        f"@njit(cache=True, error_model='numpy', parallel={parallel}, nogil=True)\n"
+        f"def kernel({', '.join(signature)}):\n" + "\n".join(lines) + "\n")
+    layout = {"kinds": kinds, "stored": stored, "reductions": reductions, "kept": kept}
+    return source, layout
+
+
+def load(source: str) -> Any:
+    """The numba dispatcher of a kernel module's source (written to, and imported from, the disk cache)."""
+    digest = hashlib.sha256(source.encode()).hexdigest()[:24]
+    kernel = _loaded.get(digest)
+    if kernel is not None:
+        return kernel
+    with _lock:
+        kernel = _loaded.get(digest)
+        if kernel is not None:
+            return kernel
+        directory = cache_dir()
+        os.makedirs(directory, exist_ok=True)
+        path = os.path.join(directory, f"k_{digest}.py")
+        if not os.path.exists(path):
+            tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+            with open(tmp, "w") as f:
+                f.write(f"# funcgrad kernel {digest} (generated)\n" + source)
+            os.replace(tmp, path)
+            debug.report("kernels", f"{path}:\n{source}")
+        elif debug.enabled("kernels"):
+            debug.report("kernels", f"{path} (from the cache):\n{source}")
+        name = f"funcgrad_kernel_{digest}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        kernel = _loaded[digest] = module.kernel
+        return kernel
