@@ -14,10 +14,25 @@ from funcgrad.transforms.api import (
 )
 from funcgrad.transforms.jit import jit
 from funcgrad import numpy  # noqa: E402  (the traceable NumPy namespace)
-from funcgrad import testing  # noqa: E402
-from funcgrad import autograd, nn, optim, profiler  # noqa: E402
 
 __version__ = "0.1.0"
+
+# imported on first use, to keep ``import funcgrad`` cheap
+_LAZY = ("autograd", "nn", "optim", "profiler", "testing")
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        module = importlib.import_module(f"funcgrad.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'funcgrad' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "IR", "ConcretizationError", "UnexpectedTracerError", "autograd", "grad", "hessian", "hvp", "jacfwd", "jacobian",

@@ -15,12 +15,17 @@ from funcgrad.numpy import linalg as fla
 _UFUNC_ALIASES = {"absolute": "abs", "true_divide": "divide", "power": "power", "remainder": "mod"}
 
 
+# NumPy's own names, read from its module dictionary: getattr would import its lazily loaded
+# submodules (numpy.testing, numpy.f2py, ...), which costs most of a cold start
+_NP = vars(np)
+
+
 def _build_functions() -> dict:
     table = {}
     for name in dir(fnp):
         if name.startswith("_"):
             continue
-        ours, theirs = getattr(fnp, name), getattr(np, name, None)
+        ours, theirs = getattr(fnp, name), _NP.get(name)
         if callable(ours) and callable(theirs) and not isinstance(theirs, type) and theirs is not ours:
             table[theirs] = ours
     for name in dir(fla):
@@ -32,7 +37,7 @@ def _build_functions() -> dict:
 
 FUNCTIONS = _build_functions()
 UFUNCS = {u: getattr(fnp, _UFUNC_ALIASES.get(u.__name__, u.__name__))
-          for u in (getattr(np, n) for n in dir(np)) if isinstance(u, np.ufunc)
+          for u in list(_NP.values()) if isinstance(u, np.ufunc)
           and hasattr(fnp, _UFUNC_ALIASES.get(u.__name__, u.__name__))}
 
 # ufuncs whose funcgrad.numpy version is exactly one primitive: called without the wrapper
