@@ -17,7 +17,8 @@ from benchmarks import peers
 from benchmarks.harness import format_time, measure
 from benchmarks.workloads import WORKLOADS
 
-LIBRARIES = ("funcgrad", "funcgrad.jit", "funcgrad.autograd", "numpy", "autograd", "torch", "jax", "jax.jit")
+LIBRARIES = ("funcgrad", "funcgrad.jit", "funcgrad.jit (empty cache)", "funcgrad.autograd",
+             "numpy", "autograd", "torch", "jax", "jax.jit")
 
 
 def run(names, rounds: int) -> list[str]:
@@ -30,7 +31,7 @@ def run(names, rounds: int) -> list[str]:
         lines.append("| task | " + " | ".join(libs) + " |")
         lines.append("|---|" + "---|" * len(libs))
         for task, row in workload.tasks.items():
-            times = measure(row, rounds=rounds)
+            times = measure(row, rounds=min(rounds, workload.rounds or rounds))
             base = times["funcgrad"]
             cells = [f"{format_time(times[lib])} ({times[lib] / base:.2f})" if lib in times else "" for lib in libs]
             lines.append(f"| {task} | " + " | ".join(cells) + " |")

@@ -23,6 +23,7 @@ class Workload:
     name: str
     title: str
     tasks: dict[str, dict[str, Callable]] = field(default_factory=dict)
+    rounds: int | None = None  # at most this many rounds (for slow tasks such as new processes)
 
 
 # ----------------------------------------------------------------------------- small scalar gradient
@@ -331,5 +332,52 @@ def fourth_derivative() -> Workload:
     return Workload("fourth-derivative", fourth_derivative.__doc__, {"d⁴/dx⁴ tanh(x)·exp(x)": row})
 
 
+# ----------------------------------------------------------------------------- cold start (W7)
+
+_W1 = "lambda x: np.sum(np.sin(x) * np.exp(-x * x / 2) + np.log1p(x * x) * np.tanh(x))"
+_COLD = {
+    "funcgrad": f"import numpy as np, funcgrad as fg\ng = fg.grad({_W1})\n",
+    "autograd": f"import autograd, autograd.numpy as np\ng = autograd.grad({_W1})\n",
+    "jax.jit": f"import jax, jax.numpy as np\njax.config.update('jax_enable_x64', True)\n"
+               f"g = jax.jit(jax.grad({_W1}))\n",
+    "torch": "import torch\n"
+             "def g(x):\n"
+             "    x = torch.tensor(x, requires_grad=True)\n"
+             "    y = (torch.sin(x) * torch.exp(-x * x / 2) + torch.log1p(x * x) * torch.tanh(x)).sum()\n"
+             "    return torch.autograd.grad(y, x)[0]\n",
+}
+_COLD_RUN = "import numpy\nx = numpy.linspace(-2.0, 2.0, 1000)\ng(x)\n"
+
+
+def cold_start() -> Workload:
+    """A new process imports the library and runs the W1 gradient at n = 1000 once."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    def process(code: str, **env: str) -> Callable:
+        full = dict(os.environ, **env)
+        return lambda: subprocess.run([sys.executable, "-c", code], env=full, check=True)
+
+    warm = tempfile.mkdtemp(prefix="funcgrad-bench-")
+    jit_code = f"import numpy as np, funcgrad as fg\ng = fg.jit(fg.grad({_W1}))\n" + _COLD_RUN
+
+    def empty_cache():
+        d = tempfile.mkdtemp(prefix="funcgrad-bench-")
+        subprocess.run([sys.executable, "-c", jit_code], check=True, env=dict(
+            os.environ, FUNCGRAD_NUMBA="always", FUNCGRAD_CACHE_DIR=d, NUMBA_CACHE_DIR=os.path.join(d, "numba")))
+
+    row = {"funcgrad": process(_COLD["funcgrad"] + _COLD_RUN),
+           "funcgrad.jit": process(jit_code, FUNCGRAD_NUMBA="always", FUNCGRAD_CACHE_DIR=warm,
+                                   NUMBA_CACHE_DIR=os.path.join(warm, "numba")),
+           "funcgrad.jit (empty cache)": empty_cache,
+           "numpy": process("import numpy as np\nx = np.linspace(-2.0, 2.0, 1000)\nnp.cos(x) * np.exp(-x * x / 2)\n")}
+    for lib, loader in (("autograd", peers.autograd), ("torch", peers.torch), ("jax.jit", peers.jax)):
+        if loader() is not None:
+            row[lib] = process(_COLD[lib] + _COLD_RUN)
+    return Workload("cold-start", cold_start.__doc__, {"import + one W1 gradient, n = 1000": row}, rounds=5)
+
+
 WORKLOADS = {w.__name__.replace("_", "-"): w for w in (small_grad, tensor_ops, elementwise_grad, mlp,
-                                                       rosenbrock_hessian, jacobian, fourth_derivative)}
+                                                       rosenbrock_hessian, jacobian, fourth_derivative, cold_start)}
