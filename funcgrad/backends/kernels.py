@@ -72,10 +72,15 @@ class _Source:
 
 def _form(eqn: Eqn, args: list[str]) -> str:
     prim = eqn.prim
-    text = prim.scalar_form.format(*args)
     dtype = eqn.ins[0].aval.dtype if eqn.ins else _F64
-    if prim.name in FAST and dtype in (_F32, _F64):
-        text = text.replace(f"np.{prim.name}(", f"_fm.{prim.name}_{'f32' if dtype == _F32 else 'f64'}(", 1)
+    if dtype not in (_F32, _F64):
+        return prim.scalar_form.format(*args)
+    suffix = "f32" if dtype == _F32 else "f64"
+    if prim.name in FAST and len(args) == 1:
+        return f"_fm.{prim.name}_{suffix}({args[0]})"
+    text = prim.scalar_form.format(*args)
+    for name in FAST:  # composite forms (logistic's exp, ...)
+        text = text.replace(f"np.{name}(", f"_fm.{name}_{suffix}(")
     return text
 
 
