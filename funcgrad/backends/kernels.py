@@ -3,8 +3,8 @@
 One kernel computes one ``fused`` equation (see :mod:`funcgrad.passes.fusion`): a
 loop nest over the cluster's iteration shape — kept axes outside, reduced axes
 inside — whose body evaluates each member's scalar form, stores the outputs other
-code reads, and accumulates the reductions. Inputs that broadcast are passed as
-broadcast views, 0-d inputs as scalars. Sizes are arguments, so one kernel serves
+code reads, and accumulates the reductions. Inputs that broadcast are read in place
+(their unit axes at index 0), 0-d inputs are passed as scalars. Sizes are arguments, so one kernel serves
 every shape of the same rank.
 
 Each kernel is written to ``<cache>/kernels/k_<hash>.py`` (the hash of its source),
@@ -28,7 +28,7 @@ import numpy as np
 from funcgrad import debug
 from funcgrad.core.ir import Eqn, Literal, Var
 
-PARALLEL_THRESHOLD = int(os.environ.get("FUNCGRAD_PARALLEL_ELEMENTS", str(1 << 17)))
+PARALLEL_THRESHOLD = int(os.environ.get("FUNCGRAD_PARALLEL_ELEMENTS", str(1 << 19)))
 _loaded: dict[str, Any] = {}
 _lock = threading.Lock()
 _F32, _F64, _BOOL = np.dtype("float32"), np.dtype("float64"), np.dtype("bool")
@@ -87,7 +87,8 @@ def _form(eqn: Eqn, args: list[str]) -> str:
 def kernel_source(eqn: Eqn) -> tuple[str, dict]:
     """The module source of the kernel for a ``fused`` equation, and how to call it.
 
-    The layout says, per input, ``"scalar"``, ``"full"`` or ``"broadcast"``; the kernel
+    The layout says, per input, ``"scalar"``, ``"full"`` or ``"broadcast"`` (read in place, its
+    unit and missing axes indexed at 0); the kernel
     takes ``(*sizes, *inputs, *outputs)`` (rank ≥ 1: outputs are preallocated arrays, one
     per materialised value and one per reduction) or ``(*inputs)`` and returns the
     outputs (rank 0).
@@ -109,12 +110,18 @@ def kernel_source(eqn: Eqn) -> tuple[str, dict]:
     loads, body, inits, stores = [], [], [], []
     loaded: set[Var] = set()
 
+    def element(x: Var) -> str:
+        """The index of ``x``'s element at the loop position: broadcast axes read element 0."""
+        lead = rank - len(x.aval.shape)
+        return ", ".join(f"n{lead + a}" if n != 1 or shape[lead + a] == 1 else "0"
+                         for a, n in enumerate(x.aval.shape))
+
     def atom(x, dtype) -> str:
         if isinstance(x, Literal):
             return src.literal(np.asarray(x.val).item(), dtype)
         if x in sub.in_vars and kinds[sub.in_vars.index(x)] != "scalar" and x not in loaded:
             loaded.add(x)
-            loads.append(f"x{sub.in_vars.index(x)} = {names[x]}[{index}]")
+            loads.append(f"x{sub.in_vars.index(x)} = {names[x]}[{element(x)}]")
         return f"x{sub.in_vars.index(x)}" if x in loaded else names[x]
 
     for j, e in enumerate(sub.eqns):

@@ -51,8 +51,6 @@ def _emit_fused(eqn, n) -> list[str] | None:
         a = n.atom(v)
         if kind == "scalar":
             args.append(f"({a}[()] if type({a}) is {n.bind(np.ndarray, 'ndarray')} else {a})")
-        elif kind == "broadcast":
-            args.append(f"{n.bind(np.broadcast_to, 'broadcast_to')}({a}, {shape!r})")
         else:
             args.append(a)
     outs = [n.local(o) for o in eqn.outs]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from funcgrad.core.ir import IR, Eqn, Literal, Var
+from funcgrad.core.ir import IR, Eqn, Literal, ShapedArray, Var
 from funcgrad.core.trace import dispatch
 
 
@@ -104,3 +104,28 @@ def simplify(ir: IR) -> IR:
             continue
         emit(eqn.prim, ins, eqn.outs, p)
     return IR(ir.in_vars, eqns, [sub(x) for x in ir.outs], ir.const_vars, ir.consts)
+
+
+def uniform_constants(ir: IR) -> IR:
+    """Constants that hold one value everywhere (broadcasts of a scalar, such as the ones a gradient
+    starts from) become scalar literals wherever an elementwise equation's result keeps its shape,
+    so that ``x * ones`` simplifies to ``x`` and kernels read a scalar instead of a stride-0 array."""
+    uniform = {}
+    for v, c in zip(ir.const_vars, ir.consts):
+        if not (isinstance(c, np.ndarray) and c.size and c.dtype.kind in "fb"):
+            continue
+        if not any(c.strides) or (c.size <= 1 << 16 and bool(np.all(c == c.flat[0]))
+                                  and len(set(np.signbit(c).flat)) == 1):  # -0.0 and 0.0 are not one value
+            uniform[v] = c.flat[0]
+    if not uniform:
+        return ir
+    eqns = []
+    for eqn in ir.eqns:
+        ins = eqn.ins
+        if eqn.prim.kind == "elementwise" and any(x in uniform for x in ins if isinstance(x, Var)):
+            others = [x.aval.shape for x in ins if not (isinstance(x, Var) and x in uniform)]
+            if others and np.broadcast_shapes(*others) == eqn.outs[0].aval.shape:
+                ins = tuple(Literal(uniform[x], ShapedArray((), x.aval.dtype)) if isinstance(x, Var)
+                            and x in uniform else x for x in ins)
+        eqns.append(ins is eqn.ins and eqn or Eqn(eqn.prim, ins, eqn.outs, eqn.params))
+    return IR(ir.in_vars, eqns, ir.outs, ir.const_vars, ir.consts)
