@@ -99,7 +99,7 @@ def tensor_ops() -> Workload:
 
 # ----------------------------------------------------------------------------- elementwise gradient (W1)
 
-def elementwise_grad(sizes=(10_000, 1_000_000)) -> Workload:
+def elementwise_grad(sizes=(10_000, 1_000_000, 10_000_000)) -> Workload:
     """The gradient of sum(sin(x)·exp(−x²/2) + log1p(x²)·tanh(x)) on large vectors."""
     def f(x):
         return np.sum(np.sin(x) * np.exp(-x * x / 2) + np.log1p(x * x) * np.tanh(x))

@@ -21,6 +21,7 @@ from funcgrad.ops.elementwise import BINARY, NONDIFF_BINARY, NONDIFF_UNARY, UNAR
 MODES = ("fwd", "rev")
 
 pytestmark = pytest.mark.usefixtures("transform_mode")  # every test also runs under fg.jit
+TRANSFORM_MODES = ("eager", "jit", "numba")  # and with numba kernels forced everywhere
 
 
 def _rng(*key):

@@ -18,6 +18,7 @@ SHAPE = (2, 3, 4)
 AXES = [None, 0, 1, -1, -2, (0, 2), (-1, 0), (0, 1, 2)]
 
 pytestmark = pytest.mark.usefixtures("transform_mode")  # every test also runs under fg.jit
+TRANSFORM_MODES = ("eager", "jit", "numba")  # and with numba kernels forced everywhere
 
 
 def _rng(*key):
