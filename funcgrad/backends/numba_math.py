@@ -39,36 +39,22 @@ _OPTS = dict(cache=True, inline="always")
 # bit casts and fused multiply-add
 
 
-@intrinsic
-def _f64_bits(typingctx, x):
-    def codegen(context, builder, sig, args):
-        return builder.bitcast(args[0], ir.IntType(64))
+def _bitcast(source, target, llvm_type):
+    """An intrinsic reinterpreting the bits of a ``source`` value as ``target`` (an LLVM ``bitcast``)."""
 
-    return types.int64(types.float64), codegen
+    def cast(typingctx, x):
+        def codegen(context, builder, sig, args):
+            return builder.bitcast(args[0], llvm_type)
 
+        return target(source), codegen
 
-@intrinsic
-def _bits_f64(typingctx, i):
-    def codegen(context, builder, sig, args):
-        return builder.bitcast(args[0], ir.DoubleType())
-
-    return types.float64(types.int64), codegen
+    return intrinsic(cast)
 
 
-@intrinsic
-def _f32_bits(typingctx, x):
-    def codegen(context, builder, sig, args):
-        return builder.bitcast(args[0], ir.IntType(32))
-
-    return types.int32(types.float32), codegen
-
-
-@intrinsic
-def _bits_f32(typingctx, i):
-    def codegen(context, builder, sig, args):
-        return builder.bitcast(args[0], ir.FloatType())
-
-    return types.float32(types.int32), codegen
+_f64_bits = _bitcast(types.float64, types.int64, ir.IntType(64))
+_bits_f64 = _bitcast(types.int64, types.float64, ir.DoubleType())
+_f32_bits = _bitcast(types.float32, types.int32, ir.IntType(32))
+_bits_f32 = _bitcast(types.int32, types.float32, ir.FloatType())
 
 
 @intrinsic
