@@ -5,6 +5,8 @@
     array([2., 2.])
 """
 
+from typing import TYPE_CHECKING
+
 from funcgrad import tree
 from funcgrad.core.ir import IR
 from funcgrad.core.trace import ConcretizationError, UnexpectedTracerError
@@ -12,13 +14,15 @@ from funcgrad.transforms.api import (
     grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, linearize, make_ir, stop_gradient, value_and_grad, vhp,
     vjp, vmap,
 )
-from funcgrad.transforms.jit import jit
-from funcgrad import numpy  # noqa: E402  (the traceable NumPy namespace)
 
 __version__ = "0.1.0"
 
-# imported on first use, to keep ``import funcgrad`` cheap
-_LAZY = ("autograd", "nn", "optim", "profiler", "testing")
+# imported on first use, to keep ``import funcgrad`` cheap: these subpackages, and fg.jit (with its backends)
+_LAZY = ("autograd", "nn", "numpy", "optim", "profiler", "testing")
+
+if TYPE_CHECKING:  # what __getattr__ provides, for type checkers and editors
+    from funcgrad import autograd, nn, numpy, optim, profiler, testing
+    from funcgrad.transforms.jit import jit
 
 
 def __getattr__(name: str):
@@ -28,11 +32,16 @@ def __getattr__(name: str):
         module = importlib.import_module(f"funcgrad.{name}")
         globals()[name] = module
         return module
+    if name == "jit":
+        from funcgrad.transforms.jit import jit
+
+        globals()["jit"] = jit
+        return jit
     raise AttributeError(f"module 'funcgrad' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | {"jit"})
 
 __all__ = [
     "IR", "ConcretizationError", "UnexpectedTracerError", "autograd", "grad", "hessian", "hvp", "jacfwd", "jacobian",

@@ -189,3 +189,19 @@ def test_importing_funcgrad_does_not_import_numba():
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
                          env=dict(os.environ, FUNCGRAD_NUMBA="auto")).stdout
     assert out.strip() == "False"
+
+
+LAZY_IMPORTS = """
+import sys, types
+import numpy as np
+import funcgrad as fg
+print(sorted(m for m in ("funcgrad.numpy", "funcgrad.transforms.jit") if m in sys.modules))
+print(fg.grad(lambda x: np.sum(2 * np.sin(x) + 1))(np.zeros(2)).tolist())  # np.* on tracers loads funcgrad.numpy
+print(fg.numpy.einsum("i,i", np.ones(2), np.ones(2)), isinstance(fg.numpy.einsum, types.FunctionType))  # not the module
+print(fg.jit.__module__, {"jit", "numpy"} <= set(dir(fg)))
+"""
+
+
+def test_import_funcgrad_loads_the_numpy_namespace_and_jit_on_first_use():
+    out = subprocess.run([sys.executable, "-c", LAZY_IMPORTS], check=True, capture_output=True, text=True).stdout
+    assert out.splitlines() == ["[]", "[2.0, 2.0]", "2.0 True", "funcgrad.transforms.jit True"]

@@ -13,7 +13,6 @@ in notebooks and has a structural fingerprint for caches::
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 from typing import Any, NamedTuple
 
@@ -147,6 +146,8 @@ class IR:
 
     def fingerprint(self) -> str:
         """A structural hash: equal for IRs that differ only in variable names."""
+        import hashlib
+
         return hashlib.sha256(pretty(self, full_consts=True).encode()).hexdigest()
 
     def __getstate__(self):

@@ -12,6 +12,7 @@ implementation through :func:`dispatch`, the one place where primitives execute.
 from __future__ import annotations
 
 import contextvars
+import functools
 from collections.abc import Callable
 from contextlib import contextmanager
 from typing import Any
@@ -216,16 +217,16 @@ class Tracer:
 
     # --- NEP 13 / 18
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        return _fnp.dispatch_ufunc(ufunc, method, inputs, kwargs)
+        return _fnp().dispatch_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
-        return _fnp.dispatch_function(func, args, kwargs)
+        return _fnp().dispatch_function(func, args, kwargs)
 
     # --- operators
     def __neg__(self): return _ops.neg(self)
     def __pos__(self): return self
     def __abs__(self): return _ops.abs(self)
-    def __invert__(self): return _fnp.invert(self)
+    def __invert__(self): return _fnp().invert(self)
     def __add__(self, o): return _ops.add(self, o)
     def __radd__(self, o): return _ops.add(o, self)
     def __sub__(self, o): return _ops.sub(self, o)
@@ -238,25 +239,25 @@ class Tracer:
     def __rfloordiv__(self, o): return _ops.floor_divide(o, self)
     def __mod__(self, o): return _ops.mod(self, o)
     def __rmod__(self, o): return _ops.mod(o, self)
-    def __pow__(self, o): return _fnp.power(self, o)
-    def __rpow__(self, o): return _fnp.power(o, self)
-    def __matmul__(self, o): return _fnp.matmul(self, o)
-    def __rmatmul__(self, o): return _fnp.matmul(o, self)
+    def __pow__(self, o): return _fnp().power(self, o)
+    def __rpow__(self, o): return _fnp().power(o, self)
+    def __matmul__(self, o): return _fnp().matmul(self, o)
+    def __rmatmul__(self, o): return _fnp().matmul(o, self)
     def __lt__(self, o): return _ops.less(self, o)
     def __le__(self, o): return _ops.less_equal(self, o)
     def __gt__(self, o): return _ops.greater(self, o)
     def __ge__(self, o): return _ops.greater_equal(self, o)
     def __eq__(self, o): return _ops.equal(self, o)
     def __ne__(self, o): return _ops.not_equal(self, o)
-    def __and__(self, o): return _fnp.logical_and(self, o) if self.dtype == bool else _fnp.bitwise_and(self, o)
+    def __and__(self, o): return _fnp().logical_and(self, o) if self.dtype == bool else _fnp().bitwise_and(self, o)
     def __rand__(self, o): return self.__and__(o)
-    def __or__(self, o): return _fnp.logical_or(self, o) if self.dtype == bool else _fnp.bitwise_or(self, o)
+    def __or__(self, o): return _fnp().logical_or(self, o) if self.dtype == bool else _fnp().bitwise_or(self, o)
     def __ror__(self, o): return self.__or__(o)
-    def __xor__(self, o): return _fnp.logical_xor(self, o) if self.dtype == bool else _fnp.bitwise_xor(self, o)
+    def __xor__(self, o): return _fnp().logical_xor(self, o) if self.dtype == bool else _fnp().bitwise_xor(self, o)
     def __rxor__(self, o): return self.__xor__(o)
 
     # --- indexing
-    def __getitem__(self, idx): return _fnp.getitem(self, idx)
+    def __getitem__(self, idx): return _fnp().getitem(self, idx)
 
     def __setitem__(self, idx, value):
         raise TypeError("traced arrays are immutable: use x = x.at[idx].set(value) "
@@ -265,46 +266,49 @@ class Tracer:
     @property
     def at(self):
         """Functional updates: ``x.at[idx].set(v)``, ``.add(v)``, ``.multiply(v)``, ``.get()``."""
-        return _fnp.at(self)
+        return _fnp().at(self)
 
     # --- methods (same names as ndarray)
     @property
-    def T(self): return _fnp.transpose(self)
+    def T(self): return _fnp().transpose(self)
     @property
-    def mT(self): return _fnp.swapaxes(self, -1, -2)
+    def mT(self): return _fnp().swapaxes(self, -1, -2)
     @property
     def real(self): return self
     def conj(self): return self
-    def sum(self, axis=None, dtype=None, out=None, keepdims=False): return _fnp.sum(self, axis, dtype, out, keepdims)
-    def mean(self, axis=None, dtype=None, out=None, keepdims=False): return _fnp.mean(self, axis, dtype, out, keepdims)
-    def prod(self, axis=None, dtype=None, out=None, keepdims=False): return _fnp.prod(self, axis, dtype, out, keepdims)
-    def max(self, axis=None, out=None, keepdims=False): return _fnp.max(self, axis, out, keepdims)
-    def min(self, axis=None, out=None, keepdims=False): return _fnp.min(self, axis, out, keepdims)
+    def sum(self, axis=None, dtype=None, out=None, keepdims=False):
+        return _fnp().sum(self, axis, dtype, out, keepdims)
+    def mean(self, axis=None, dtype=None, out=None, keepdims=False):
+        return _fnp().mean(self, axis, dtype, out, keepdims)
+    def prod(self, axis=None, dtype=None, out=None, keepdims=False):
+        return _fnp().prod(self, axis, dtype, out, keepdims)
+    def max(self, axis=None, out=None, keepdims=False): return _fnp().max(self, axis, out, keepdims)
+    def min(self, axis=None, out=None, keepdims=False): return _fnp().min(self, axis, out, keepdims)
     def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-        return _fnp.var(self, axis, dtype, out, ddof, keepdims)
+        return _fnp().var(self, axis, dtype, out, ddof, keepdims)
     def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-        return _fnp.std(self, axis, dtype, out, ddof, keepdims)
-    def cumsum(self, axis=None, dtype=None, out=None): return _fnp.cumsum(self, axis, dtype, out)
-    def cumprod(self, axis=None, dtype=None, out=None): return _fnp.cumprod(self, axis, dtype, out)
-    def argmax(self, axis=None, out=None, keepdims=False): return _fnp.argmax(self, axis, out, keepdims=keepdims)
-    def argmin(self, axis=None, out=None, keepdims=False): return _fnp.argmin(self, axis, out, keepdims=keepdims)
-    def any(self, axis=None, out=None, keepdims=False): return _fnp.any(self, axis, out, keepdims)
-    def all(self, axis=None, out=None, keepdims=False): return _fnp.all(self, axis, out, keepdims)
+        return _fnp().std(self, axis, dtype, out, ddof, keepdims)
+    def cumsum(self, axis=None, dtype=None, out=None): return _fnp().cumsum(self, axis, dtype, out)
+    def cumprod(self, axis=None, dtype=None, out=None): return _fnp().cumprod(self, axis, dtype, out)
+    def argmax(self, axis=None, out=None, keepdims=False): return _fnp().argmax(self, axis, out, keepdims=keepdims)
+    def argmin(self, axis=None, out=None, keepdims=False): return _fnp().argmin(self, axis, out, keepdims=keepdims)
+    def any(self, axis=None, out=None, keepdims=False): return _fnp().any(self, axis, out, keepdims)
+    def all(self, axis=None, out=None, keepdims=False): return _fnp().all(self, axis, out, keepdims)
     def reshape(self, *shape, order="C"):
-        return _fnp.reshape(self, shape[0] if len(shape) == 1 else shape, order=order)
-    def transpose(self, *axes): return _fnp.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
-    def swapaxes(self, a, b): return _fnp.swapaxes(self, a, b)
-    def squeeze(self, axis=None): return _fnp.squeeze(self, axis)
-    def ravel(self, order="C"): return _fnp.ravel(self, order)
-    def flatten(self, order="C"): return _fnp.ravel(self, order)
-    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True): return _fnp.astype(self, dtype)
-    def dot(self, b): return _fnp.dot(self, b)
-    def clip(self, min=None, max=None): return _fnp.clip(self, min, max)
-    def round(self, decimals=0): return _fnp.round(self, decimals)
+        return _fnp().reshape(self, shape[0] if len(shape) == 1 else shape, order=order)
+    def transpose(self, *axes): return _fnp().transpose(self, axes[0] if len(axes) == 1 else (axes or None))
+    def swapaxes(self, a, b): return _fnp().swapaxes(self, a, b)
+    def squeeze(self, axis=None): return _fnp().squeeze(self, axis)
+    def ravel(self, order="C"): return _fnp().ravel(self, order)
+    def flatten(self, order="C"): return _fnp().ravel(self, order)
+    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True): return _fnp().astype(self, dtype)
+    def dot(self, b): return _fnp().dot(self, b)
+    def clip(self, min=None, max=None): return _fnp().clip(self, min, max)
+    def round(self, decimals=0): return _fnp().round(self, decimals)
     def copy(self): return self
-    def trace(self, offset=0, axis1=0, axis2=1): return _fnp.trace(self, offset, axis1, axis2)
-    def diagonal(self, offset=0, axis1=0, axis2=1): return _fnp.diagonal(self, offset, axis1, axis2)
-    def repeat(self, repeats, axis=None): return _fnp.repeat(self, repeats, axis)
+    def trace(self, offset=0, axis1=0, axis2=1): return _fnp().trace(self, offset, axis1, axis2)
+    def diagonal(self, offset=0, axis1=0, axis2=1): return _fnp().diagonal(self, offset, axis1, axis2)
+    def repeat(self, repeats, axis=None): return _fnp().repeat(self, repeats, axis)
 
 
 def concrete_or_none(x: Any) -> Any:
@@ -324,5 +328,12 @@ def get_aval(x: Any) -> ShapedArray:
     return aval_of(x)
 
 
-from funcgrad import numpy as _fnp  # noqa: E402
+@functools.cache
+def _fnp():
+    """:mod:`funcgrad.numpy`, imported on first use (``import funcgrad`` does not need it)."""
+    from funcgrad import numpy
+
+    return numpy
+
+
 from funcgrad import ops as _ops  # noqa: E402

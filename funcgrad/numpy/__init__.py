@@ -1004,17 +1004,10 @@ def kron(a, b):
 
 def einsum(subscripts, *operands, optimize=False, out=None, dtype=None, casting=None, order=None):
     """``numpy.einsum`` (explicit or implicit output, ellipsis, traces of repeated indices)."""
-    from funcgrad.numpy.einsum import einsum as _einsum
+    from funcgrad.numpy._einsum import einsum as _einsum
 
     _no("einsum", out=out)
     return _einsum(subscripts, *[_arr(o) for o in operands])
-
-
-# Loading the submodule funcgrad.numpy.einsum binds its name in this namespace, over the function
-# above: load it now and bind the function again (else fnp.einsum is a module after its first call).
-_einsum_function = einsum
-__import__("funcgrad.numpy.einsum")
-einsum = _einsum_function
 
 
 def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
