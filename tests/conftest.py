@@ -5,11 +5,14 @@ its tests then runs twice: ``eager``, and ``jit``, where every public transform 
 ``funcgrad`` (and ``check_grads``' jvp/vjp) is replaced by the same transform
 staged and run through ``fg.jit``, so the same assertions check the jitted results.
 A module may set ``TRANSFORM_MODES = ("eager", "jit", "numba")`` to run a third time with
-numba kernels forced everywhere. Tests that rely on Python control flow on values (which jit refuses by design) are
-marked ``@pytest.mark.eager_only``.
+numba kernels forced everywhere; ``FUNCGRAD_TEST_MODES=eager,jit,numba`` runs every opted-in
+module in the modes it names (a longer local run). Tests that rely on Python control flow on
+values (which jit refuses by design) are marked ``@pytest.mark.eager_only``.
 """
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import pytest
@@ -27,6 +30,8 @@ def pytest_generate_tests(metafunc):
     if "transform_mode" in metafunc.fixturenames:
         eager_only = metafunc.definition.get_closest_marker("eager_only") is not None
         modes = getattr(metafunc.module, "TRANSFORM_MODES", ("eager", "jit"))
+        if os.environ.get("FUNCGRAD_TEST_MODES"):
+            modes = tuple(m.strip() for m in os.environ["FUNCGRAD_TEST_MODES"].split(","))
         metafunc.parametrize("transform_mode", ["eager"] if eager_only else list(modes), indirect=True)
 
 

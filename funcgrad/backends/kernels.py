@@ -84,52 +84,111 @@ def _form(eqn: Eqn, args: list[str]) -> str:
     return text
 
 
+def _index_map(e: Eqn, at: list[str | None], names: dict, src: _Source) -> str:
+    """The scalar of a ``window``, ``inside`` or ``eye`` (:mod:`funcgrad.passes.windows`) at the loop position
+    ``at`` (one loop index, or ``None`` for a unit axis, per axis of its result)."""
+    p = e.params
+    if e.prim.name == "window":
+        x = e.ins[0]
+        index = []
+        for i, o, s, n in zip(at, p["offset"], p["shape"], x.aval.shape):
+            if n == 1:
+                index.append("0")
+                continue
+            lo, hi = o, o + s - 1  # the range of the index read
+            expr = str(min(max(o, 0), n - 1)) if i is None else (f"{i} + {o}" if o else i)
+            if i is not None and lo < 0:
+                expr = f"max({expr}, 0)"
+            if i is not None and hi > n - 1:
+                expr = f"min({expr}, {n - 1})"
+            index.append(expr)
+        return f"{names[x]}[{', '.join(index)}]"
+    if e.prim.name == "inside":
+        terms = []
+        for i, lo, hi, s in zip(at, p["lo"], p["hi"], p["shape"]):
+            if i is None:
+                if not lo <= 0 < hi:
+                    return "False"
+            elif lo > 0 or hi < s:
+                terms.append(f"{lo} <= {i} < {hi}")
+        return "(" + " and ".join(terms) + ")" if terms else "True"
+    a, b = p["axes"]
+    dtype = np.dtype(p["dtype"])
+    value, zero = src.literal(p["scale"], dtype), src.literal(p["zero"], dtype)
+    return f"({value} if {at[a] or 0} - {at[b] or 0} == {p['k']} else {zero})"
+
+
+def loop_axes(shape: tuple) -> list[int | None]:
+    """The loop axis each axis of a member of ``shape`` runs along: its non-unit axes, in order,
+    are the cluster's loop axes; unit axes (``None``) run along none."""
+    axes, k = [], 0
+    for n in shape:
+        axes.append(None if n == 1 else k)
+        k += n != 1
+    return axes
+
+
+def _position(x_shape: tuple, member_shape: tuple) -> list[str | None]:
+    """The loop index for each axis of ``x`` read by a member of ``member_shape`` (``None``: a unit axis)."""
+    along = loop_axes(member_shape)
+    lead = len(member_shape) - len(x_shape)
+    return [None if n == 1 else f"n{along[lead + d]}" for d, n in enumerate(x_shape)]
+
+
 def kernel_source(eqn: Eqn) -> tuple[str, dict]:
     """The module source of the kernel for a ``fused`` equation, and how to call it.
 
-    The layout says, per input, ``"scalar"``, ``"full"`` or ``"broadcast"`` (read in place, its
-    unit and missing axes indexed at 0); the kernel
-    takes ``(*sizes, *inputs, *outputs)`` (rank ≥ 1: outputs are preallocated arrays, one
-    per materialised value and one per reduction) or ``(*inputs)`` and returns the
-    outputs (rank 0).
+    The loop nest runs over the cluster's shape (its members' shapes without their unit
+    axes); every value is read and stored at its own indices (unit axes at 0). The layout
+    says, per input, ``"scalar"`` or ``"array"``; the kernel takes ``(*sizes, *inputs,
+    *outputs)`` (rank ≥ 1: outputs are preallocated arrays of their own shapes, one per
+    materialised value and one per reduction) or ``(*inputs)`` and returns the outputs (rank 0).
     """
     sub, shape, axes = eqn.params["ir"], eqn.params["shape"], eqn.params["axes"]
     rank = len(shape)
     src = _Source()
-    names: dict[Var, str] = {}
-    kinds = []
-    for k, v in enumerate(sub.in_vars):
-        kind = "scalar" if v.aval.shape == () else "full" if v.aval.shape == shape else "broadcast"
-        kinds.append(kind)
-        names[v] = f"i{k}"
-    index = ", ".join(f"n{a}" for a in range(rank))
+    names: dict[Var, str] = {k: f"i{j}" for j, k in enumerate(sub.in_vars)}
+    kinds = ["scalar" if v.aval.shape == () else "array" for v in sub.in_vars]
+    maps = {e.outs[0]: e for e in sub.eqns if e.prim.kind == "index_map"}
     reductions = [e for e in sub.eqns if e.prim.name.startswith("reduce_")]
     red_out = {e.outs[0] for e in reductions}
     stored = [o for o in sub.outs if o not in red_out]
     kept = [a for a in range(rank) if a not in axes]
-    loads, body, inits, stores = [], [], [], []
-    loaded: set[Var] = set()
+    body, inits, stores = [], [], []
+    reads: dict[tuple, str] = {}
 
-    def element(x: Var) -> str:
-        """The index of ``x``'s element at the loop position: broadcast axes read element 0."""
-        lead = rank - len(x.aval.shape)
-        return ", ".join(f"n{lead + a}" if n != 1 or shape[lead + a] == 1 else "0"
-                         for a, n in enumerate(x.aval.shape))
+    def index(x: Var, member_shape: tuple) -> str:
+        return ", ".join(i or "0" for i in _position(x.aval.shape, member_shape))
 
-    def atom(x, dtype) -> str:
+    def atom(x, dtype, member_shape) -> str:
+        """``x``'s scalar at the loop position, as read by a member of ``member_shape``."""
         if isinstance(x, Literal):
             return src.literal(np.asarray(x.val).item(), dtype)
-        if x in sub.in_vars and kinds[sub.in_vars.index(x)] != "scalar" and x not in loaded:
-            loaded.add(x)
-            loads.append(f"x{sub.in_vars.index(x)} = {names[x]}[{element(x)}]")
-        return f"x{sub.in_vars.index(x)}" if x in loaded else names[x]
+        if x in maps:
+            at = _position(x.aval.shape, member_shape)
+            key = (x, tuple(at))
+            if key not in reads:
+                reads[key] = f"m{len(reads)}"
+                body.append(f"{reads[key]} = {_index_map(maps[x], at, names, src)}")
+            return reads[key]
+        if x in sub.in_vars and x.aval.shape != ():
+            key = (x, index(x, member_shape))
+            if key not in reads:
+                reads[key] = f"x{len(reads)}"
+                body.append(f"{reads[key]} = {names[x]}[{key[1]}]")
+            return reads[key]
+        return names[x]
 
     for j, e in enumerate(sub.eqns):
         out = e.outs[0]
+        if e.prim.kind == "index_map":
+            continue
         var_dtypes = [x.aval.dtype for x in e.ins if isinstance(x, Var) and x.aval.dtype.kind == "f"]
         lit_dtype = np.result_type(*var_dtypes) if var_dtypes else (out.aval.dtype if out.aval.dtype.kind == "f"
                                                                      else _F64)
-        args = [atom(x, lit_dtype) for x in e.ins]
+        reads_own = e.prim.name.startswith("reduce_") or e.prim.name == "reshape"
+        member_shape = e.ins[0].aval.shape if reads_own else out.aval.shape
+        args = [atom(x, lit_dtype, member_shape) for x in e.ins]
         if e.prim.name.startswith("reduce_"):
             acc, x = f"acc{j}", args[0]
             name = e.prim.name
@@ -141,22 +200,24 @@ def kernel_source(eqn: Eqn) -> tuple[str, dict]:
                          "reduce_prod": f"{acc} *= {x}",
                          "reduce_max": f"{acc} = {x} if ({x} > {acc} or {x} != {x}) else {acc}",
                          "reduce_min": f"{acc} = {x} if ({x} < {acc} or {x} != {x}) else {acc}"}[name])
-            count = int(np.prod([shape[a] for a in axes]))
+            count = int(np.prod([e.ins[0].aval.shape[a] for a in e.params["axes"]]))
             value = f"{acc} / {count}" if name == "reduce_mean" else acc
             red_index = ", ".join(f"n{a}" for a in kept) or "0"
             stores.append(f"r{reductions.index(e)}[{red_index}] = {_cast(out.aval.dtype)}({value})")
+        elif e.prim.name == "reshape":  # a reshape inside a cluster only moves unit axes
+            names[out] = args[0]
         else:
             names[out] = f"v{j}"
             body.append(f"v{j} = {_cast(out.aval.dtype)}({_form(e, args)})")
     if rank:
-        body += [f"o{k}[{index}] = {names[o]}" for k, o in enumerate(stored)]
+        body += [f"o{k}[{index(o, o.aval.shape)}] = {names[o]}" for k, o in enumerate(stored)]
 
     sizes = [f"s{a}" for a in range(rank)]
     params = [f"i{k}" for k in range(len(kinds))]
     parallel = rank > 0 and math.prod(shape) >= PARALLEL_THRESHOLD and (bool(kept) or not axes)
     lines = []
     if rank == 0:
-        lines += ["    " + s for s in loads + body]
+        lines += ["    " + s for s in body]
         lines.append(f"    return ({', '.join(names[o] for o in sub.outs)},)")
         signature = params
     else:
@@ -169,7 +230,7 @@ def kernel_source(eqn: Eqn) -> tuple[str, dict]:
             loop = "prange" if parallel and level == 0 else "range"
             lines.append("    " * depth + f"for n{a} in {loop}(s{a}):")
             depth += 1
-        lines += ["    " * depth + s for s in loads + body]
+        lines += ["    " * depth + s for s in body]
         if axes:
             depth = 1 + len(kept)
             lines += ["    " * depth + s for s in stores]

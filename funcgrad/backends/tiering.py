@@ -56,13 +56,16 @@ def _emit_fused(eqn, n) -> list[str] | None:
     outs = [n.local(o) for o in eqn.outs]
     if not shape:  # a scalar cluster: the kernel returns its outputs
         lines = [f"{', '.join(outs)}, = {kernel}({', '.join(args)})"]
-        lines += [f"{name} = {n.bind(o.aval.dtype.type, o.aval.dtype.name)}({name})" for name, o in zip(outs, eqn.outs)]
+        full = n.bind(np.full, "full")
+        lines += [f"{name} = {n.bind(o.aval.dtype.type, o.aval.dtype.name)}({name})" if o.aval.shape == () else
+                  f"{name} = {full}({o.aval.shape!r}, {name}, {n.bind(o.aval.dtype, o.aval.dtype.name)})"
+                  for name, o in zip(outs, eqn.outs)]
         return lines
     empty = n.bind(np.empty, "empty")
     lines, stored, reds = [], [], []
     for o in layout["stored"]:
         name = n.local(o)
-        lines.append(f"{name} = {empty}({shape!r}, {n.bind(o.aval.dtype, o.aval.dtype.name)})")
+        lines.append(f"{name} = {empty}({o.aval.shape!r}, {n.bind(o.aval.dtype, o.aval.dtype.name)})")
         stored.append(name)
     kept_shape = tuple(shape[a] for a in layout["kept"]) or (1,)
     finish = []
@@ -76,13 +79,21 @@ def _emit_fused(eqn, n) -> list[str] | None:
     return lines + [f"{kernel}({', '.join(call)})"] + finish
 
 
+def kernel_ir(ir: IR) -> IR:
+    """``ir`` as the numba tier runs it: index maps (:mod:`funcgrad.passes.windows`), then fusion."""
+    from funcgrad.passes.fusion import fuse
+    from funcgrad.passes.windows import index_maps
+
+    return fuse(index_maps(ir))
+
+
 def compile_numba(ir: IR, name: str):
     """The numba tier of ``ir`` (a :class:`~funcgrad.backends.python.CompiledPython`), or ``None``
     if it has no cluster worth a kernel."""
     from funcgrad.backends.python import compile_ir
-    from funcgrad.passes.fusion import fuse, fused
+    from funcgrad.passes.fusion import fused
 
-    fused_ir = fuse(ir)
+    fused_ir = kernel_ir(ir)
     if not any(e.prim is fused for e in fused_ir.eqns):
         return None
     compiled = compile_ir(fused_ir, name, emit=_emit_fused)
@@ -92,9 +103,9 @@ def compile_numba(ir: IR, name: str):
 
 def kernel_elements(ir: IR) -> int:
     """How many elements the clusters of ``ir`` visit per call (0: nothing to compile)."""
-    from funcgrad.passes.fusion import cluster_size, fuse, fused
+    from funcgrad.passes.fusion import cluster_size, fused
 
-    return sum(cluster_size(e) for e in fuse(ir).eqns if e.prim is fused)
+    return sum(cluster_size(e) for e in kernel_ir(ir).eqns if e.prim is fused)
 
 
 class Tiered:

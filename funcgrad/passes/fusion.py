@@ -48,8 +48,15 @@ def _kernel_dtypes(eqn: Eqn) -> bool:
         if isinstance(x, Literal))
 
 
+def _squeeze(shape: tuple) -> tuple:
+    return tuple(n for n in shape if n != 1)
+
+
 def kernel_role(eqn: Eqn) -> tuple | None:
-    """``(iteration shape, reduced axes)`` if ``eqn`` can be part of a kernel, else ``None``."""
+    """``(iteration shape, reduced axes)`` if ``eqn`` can be part of a kernel, else ``None``.
+
+    The iteration shape leaves out unit axes, so values that differ only in those (and the
+    reshapes between them) share one loop nest."""
     prim = eqn.prim
     if prim.multiple_results or not _kernel_dtypes(eqn):
         return None
@@ -57,11 +64,21 @@ def kernel_role(eqn: Eqn) -> tuple | None:
         if any(isinstance(x, Literal) and np.ndim(x.val) != 0 for x in eqn.ins):
             return None
         shape = eqn.outs[0].aval.shape
-        return (shape, ()) if 0 not in shape else None
+        return (_squeeze(shape), ()) if 0 not in shape else None
+    if prim.name == "reshape" and isinstance(eqn.ins[0], Var) \
+            and _squeeze(eqn.ins[0].aval.shape) == _squeeze(eqn.outs[0].aval.shape):
+        shape = eqn.outs[0].aval.shape
+        return (_squeeze(shape), ()) if 0 not in shape else None
     if prim.name in REDUCTIONS and eqn.ins[0].aval.dtype.kind == "f" and isinstance(eqn.ins[0], Var):
         shape = eqn.ins[0].aval.shape
-        return (shape, tuple(eqn.params["axes"])) if eqn.params["axes"] and 0 not in shape else None
+        along = [a for a in range(len(shape)) if shape[a] != 1]
+        axes = tuple(along.index(a) for a in eqn.params["axes"] if shape[a] != 1)
+        return (_squeeze(shape), axes) if axes and 0 not in shape else None
     return None
+
+
+def _size(role: tuple | None) -> int:
+    return 0 if role is None else int(np.prod(role[0]))
 
 
 class _Cluster:
@@ -90,7 +107,13 @@ class _Cluster:
 
 
 def fuse(ir: IR, min_size: int = 2) -> IR:
-    """``ir`` with its clusters of at least ``min_size`` equations replaced by ``fused`` equations."""
+    """``ir`` with its clusters of at least ``min_size`` equations replaced by ``fused`` equations.
+
+    Index maps (``window``, ``inside``, ``eye``: see :mod:`funcgrad.passes.windows`) are not
+    scheduled themselves: each cluster that reads one computes it from its loop indices, and
+    an equation outside every cluster gets it materialised once, just before its first use.
+    """
+    virtual = {e.outs[0]: e for e in ir.eqns if e.prim.kind == "index_map"}
     roles = [kernel_role(e) for e in ir.eqns]
     producer = {o: i for i, e in enumerate(ir.eqns) for o in e.outs}
     consumers: dict[Var, set[int]] = {}
@@ -100,24 +123,52 @@ def fuse(ir: IR, min_size: int = 2) -> IR:
                 consumers.setdefault(x, set()).add(i)
     final = {x for x in ir.outs if isinstance(x, Var)}
     available: set[Var] = set(ir.in_vars) | set(ir.const_vars)
-    remaining = list(range(len(ir.eqns)))
+    remaining = [i for i, e in enumerate(ir.eqns) if e.prim.kind != "index_map"]
     eqns: list[Eqn] = []
+    materialised: set[Var] = set()
     cluster: _Cluster | None = None
     members: set[int] = set()
 
+    def computed(x, inside: set[Var] = frozenset()) -> bool:
+        if not isinstance(x, Var) or x in available or x in inside or x not in producer:
+            return True
+        return x in virtual and all(computed(y) for y in virtual[x].ins)  # a window reads what exists
+
     def ready(i: int, inside: set[Var] = frozenset()) -> bool:
-        return all(not isinstance(x, Var) or x in available or x in inside or x not in producer
-                   for x in ir.eqns[i].ins)
+        return all(computed(x, inside) for x in ir.eqns[i].ins)
+
+    def materialise(e: Eqn) -> None:
+        for x in e.ins:
+            if isinstance(x, Var) and x in virtual and x not in materialised:
+                materialised.add(x)
+                available.add(x)
+                eqns.append(virtual[x])
+        eqns.append(e)
+
+    def join(i: int) -> None:
+        nonlocal cluster
+        e = ir.eqns[i]
+        maps = [virtual[x] for x in e.ins if isinstance(x, Var) and x in virtual]
+        if cluster is None:
+            cluster = _Cluster(e, roles[i])
+            cluster.eqns[:0] = maps
+        else:
+            cluster.eqns.extend(m for m in maps if m not in cluster.eqns)
+            cluster.add(e, roles[i])
+        members.add(i)
+        remaining.remove(i)
 
     def close():
         nonlocal cluster
         if cluster is None:
             return
-        if len(cluster.eqns) < min_size:
-            eqns.extend(cluster.eqns)
+        real = [e for e in cluster.eqns if e.prim.kind != "index_map"]
+        if sum(e.prim.name != "reshape" for e in real) < min_size:  # too little work for a kernel
+            for e in real:
+                materialise(e)
         else:
             eqns.append(_fused_eqn(cluster, members, consumers, final))
-        for e in cluster.eqns:
+        for e in real:
             available.update(e.outs)
         cluster = None
         members.clear()
@@ -127,20 +178,24 @@ def fuse(ir: IR, min_size: int = 2) -> IR:
             pick = next((i for i in remaining if roles[i] is not None and cluster.admits(ir.eqns[i], roles[i])
                          and ready(i, cluster.values)), None)
             if pick is not None:
-                cluster.add(ir.eqns[pick], roles[pick])
-                members.add(pick)
-                remaining.remove(pick)
+                join(pick)
                 continue
             close()
-        pick = next(i for i in remaining if ready(i))
-        remaining.remove(pick)
+        candidates = [i for i in remaining if ready(i)]
+        # opaque equations first, then the cluster with the fewest elements: cheap producers run
+        # before the large loops that read them, so those loops can merge
+        pick = min(candidates, key=lambda i: (roles[i] is not None, _size(roles[i]), i))
         if roles[pick] is not None:
-            cluster = _Cluster(ir.eqns[pick], roles[pick])
-            members.add(pick)
+            join(pick)
         else:
-            eqns.append(ir.eqns[pick])
+            remaining.remove(pick)
+            materialise(ir.eqns[pick])
             available.update(ir.eqns[pick].outs)
     close()
+    for x in ir.outs:
+        if isinstance(x, Var) and x in virtual and x not in materialised:
+            materialised.add(x)
+            eqns.append(virtual[x])
     return IR(ir.in_vars, eqns, ir.outs, ir.const_vars, ir.consts)
 
 
@@ -151,7 +206,7 @@ def _fused_eqn(cluster: _Cluster, members: set[int], consumers: dict, final: set
         for x in e.ins:
             if isinstance(x, Var) and x not in inside and x not in inputs:
                 inputs.append(x)
-    outs = [o for e in cluster.eqns for o in e.outs
+    outs = [o for e in cluster.eqns if e.prim.kind != "index_map" for o in e.outs
             if o in final or any(c not in members for c in consumers.get(o, ()))]
     sub = IR(inputs, cluster.eqns, outs)
     params = {"ir": sub, "shape": cluster.shape, "axes": cluster.axes}
