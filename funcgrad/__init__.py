@@ -8,6 +8,7 @@
 from typing import TYPE_CHECKING
 
 from funcgrad import tree
+from funcgrad.control import cond, fori_loop, scan, while_loop
 from funcgrad.core.ir import IR
 from funcgrad.core.trace import ConcretizationError, UnexpectedTracerError
 from funcgrad.transforms.api import (
@@ -44,7 +45,7 @@ def __dir__():
     return sorted(set(globals()) | set(_LAZY) | {"jit"})
 
 __all__ = [
-    "IR", "ConcretizationError", "UnexpectedTracerError", "autograd", "grad", "hessian", "hvp", "jacfwd", "jacobian",
-    "jacrev", "jit", "jvp", "linearize", "make_ir", "nn", "numpy", "optim", "profiler", "stop_gradient", "testing",
-    "tree", "value_and_grad", "vhp", "vjp", "vmap",
+    "ConcretizationError", "IR", "UnexpectedTracerError", "autograd", "cond", "fori_loop", "grad", "hessian", "hvp",
+    "jacfwd", "jacobian", "jacrev", "jit", "jvp", "linearize", "make_ir", "nn", "numpy", "optim", "profiler", "scan",
+    "stop_gradient", "testing", "tree", "value_and_grad", "vhp", "vjp", "vmap", "while_loop",
 ]

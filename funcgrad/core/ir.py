@@ -169,6 +169,8 @@ def _names():
 def _format_param(v: Any) -> str:
     if isinstance(v, IR):
         return "{ " + pretty(v).replace("\n", "\n    ") + " }"
+    if isinstance(v, tuple) and v and all(isinstance(b, IR) for b in v):  # the branches of a cond
+        return "(" + ", ".join(_format_param(b) for b in v) + ")"
     if isinstance(v, np.dtype | type):
         return dtype_short(v)
     return repr(v) if isinstance(v, str) else str(v)

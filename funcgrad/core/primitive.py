@@ -6,6 +6,10 @@ A :class:`Primitive` names one operation. Its rules live on it:
 - ``abstract``   the shape/dtype rule, used when no concrete value is known;
 - ``jvp``        one rule per positional input, ``rule(t, ans, *args, **params)``;
 - ``vjp``        one rule per positional input, ``rule(g, ans, *args, **params)``;
+- ``jvp_full``   instead of ``jvp``: ``rule(primals, tangents, **params) -> (out, tangent_out)`` with
+                 ``None`` for zero tangents (primitives holding IR: one pass for all inputs);
+- ``vjp_full``   instead of ``vjp``: ``rule(needed, g, ans, *args, **params) -> cotangents``, one per
+                 input (``None`` where not needed or zero);
 - ``batch``      ``rule(axis_size, args, dims, **params) -> (out, out_dim)``;
 - ``kind``       ``"elementwise"``, ``"reduction"`` or ``"opaque"`` (for the fuser).
 
@@ -28,7 +32,7 @@ REGISTRY: dict[str, Primitive] = {}
 class Primitive:
     """One operation of the IR and its rule tables (see the module docstring)."""
 
-    __slots__ = ("name", "impl", "abstract", "jvp", "vjp", "jvp_full", "batch", "kind",
+    __slots__ = ("name", "impl", "abstract", "jvp", "vjp", "jvp_full", "vjp_full", "batch", "kind",
                  "multiple_results", "differentiable", "scalar_form")
 
     def __init__(self, name: str, impl: Callable, *, kind: str = "opaque",
@@ -45,6 +49,7 @@ class Primitive:
         self.scalar_form = scalar_form
         self.jvp: tuple | None = None
         self.jvp_full: Callable | None = None
+        self.vjp_full: Callable | None = None
         self.vjp: tuple | None = None
         self.batch: Callable | None = None
         REGISTRY[name] = self

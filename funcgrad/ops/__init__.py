@@ -13,3 +13,4 @@ from funcgrad.ops.reductions import (  # noqa: F401
     reduce_sum,
 )
 from funcgrad.ops.shape import broadcast_to, concatenate, moveaxis, pad, reshape, transpose  # noqa: F401
+from funcgrad.ops import control  # noqa: F401,E402  (cond, while, scan: primitives that hold IR)

@@ -64,6 +64,9 @@ class JVPTrace(Trace):
             return self.parent.process(prim, primals, params)
         token = set_trace(self.parent)
         try:
+            if prim.jvp_full is not None:
+                out, t_out = prim.jvp_full(primals, tangents, **params)
+                return tuple(o if t is None else JVPTracer(self, o, t) for o, t in zip(out, t_out))
             out = self.parent.process(prim, primals, params)
             rules = prim.jvp
             if rules is None:

@@ -118,10 +118,17 @@ def backward_pass(entries, cts: dict, on_entry=None) -> dict:
                 continue
         if on_entry is not None:
             on_entry(entry, g)
+        ins, params, out = entry.ins, entry.params, entry.out
+        if entry.prim.vjp_full is not None:
+            needed = [k is not None for k in entry.in_keys]
+            for k, ct in zip(entry.in_keys, entry.prim.vjp_full(needed, g, out, *ins, **params)):
+                if k is not None and ct is not None:
+                    prev = cts.get(k)
+                    cts[k] = ct if prev is None else prev + ct
+            continue
         rules = entry.prim.vjp
         if rules is None:
             raise NotImplementedError(f"reverse-mode differentiation of {entry.prim.name} is not supported")
-        ins, params, out = entry.ins, entry.params, entry.out
         for i, k in enumerate(entry.in_keys):
             if k is None or rules[i] is None:
                 continue
