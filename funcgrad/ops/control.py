@@ -21,6 +21,8 @@ differentiable again and works under every trace:
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from funcgrad.backends.interpreter import eval_ir
@@ -33,6 +35,24 @@ def _subir():
     from funcgrad.transforms import subir
 
     return subir
+
+
+_compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _run(ir, *args) -> list:
+    """``ir`` on concrete values: its generated-Python function (compiled once per IR), or the
+    interpreter while a dispatch hook (the profiler) watches every primitive."""
+    from funcgrad.core import trace
+
+    if trace._dispatch_hook is not None:
+        return eval_ir(ir, *args)
+    fn = _compiled.get(ir)
+    if fn is None:
+        from funcgrad.backends.python import compile_ir
+
+        fn = _compiled[ir] = compile_ir(ir, "body").fn
+    return list(fn(*args))
 
 
 def _split(seq, *sizes):
@@ -57,7 +77,7 @@ def _cond_index(index, n):
 
 
 def _cond_impl(index, *ops, branches):
-    return tuple(eval_ir(branches[_cond_index(index, len(branches))], *ops))
+    return tuple(_run(branches[_cond_index(index, len(branches))], *ops))
 
 
 cond_p = Primitive("cond", _cond_impl, multiple_results=True,
@@ -121,8 +141,8 @@ cond_p.def_batch(_cond_batch)
 
 def _while_impl(*args, cond, body, n_cc, n_bc):
     cc, bc, carry = _split(args, n_cc, n_bc)
-    while bool(eval_ir(cond, *cc, *carry)[0]):
-        carry = eval_ir(body, *bc, *carry)
+    while bool(_run(cond, *cc, *carry)[0]):
+        carry = _run(body, *bc, *carry)
     return tuple(carry)
 
 
@@ -239,15 +259,15 @@ def _while_transpose_impl(*args, cond, body, n_cc, n_bc):
     cc, bc, rest = _split(args, n_cc, n_bc)
     carry, g = rest[:n], rest[n:]
     carries = []
-    while bool(eval_ir(cond, *cc, *carry)[0]):
+    while bool(_run(cond, *cc, *carry)[0]):
         carries.append(carry)
-        carry = eval_ir(body, *bc, *carry)
+        carry = _run(body, *bc, *carry)
     bwd = s.vjp_ir(body, fb + fc)
     nbf = sum(fb)
     acc = [s.zeros(a) for a, f in zip(body.in_avals[:n_bc], fb) if f]
     ct = list(g)
     for c in reversed(carries):
-        res = eval_ir(bwd, *bc, *c, *ct)
+        res = _run(bwd, *bc, *c, *ct)
         acc = [a + r for a, r in zip(acc, res[:nbf])]
         ct = res[nbf:]
     return tuple(acc) + tuple(ct)
@@ -319,7 +339,7 @@ def _scan_impl(*args, body, length, n_consts, n_carry, reverse):
     consts, carry, xs = _split(args, n_consts, n_carry)
     ys = [[] for _ in body.outs[n_carry:]]
     for k in (range(length - 1, -1, -1) if reverse else range(length)):
-        res = eval_ir(body, *consts, *carry, *[x[k] for x in xs])
+        res = _run(body, *consts, *carry, *[x[k] for x in xs])
         carry = res[:n_carry]
         for acc, y in zip(ys, res[n_carry:]):
             acc.append(y)
