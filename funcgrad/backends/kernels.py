@@ -245,8 +245,54 @@ def kernel_source(eqn: Eqn) -> tuple[str, dict]:
     return source, layout
 
 
+class KernelCacheWarning(UserWarning):
+    """The kernel cache directory cannot be trusted or written; this process compiles into a private one."""
+
+
+_directories: dict[str, str] = {}
+
+
+def _untrusted(directory: str) -> str | None:
+    """Why generated code must not be loaded from ``directory`` (``None``: it may)."""
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        st = os.stat(directory)
+    except OSError as err:
+        return f"it cannot be created ({err.strerror})"
+    if hasattr(os, "getuid") and st.st_uid != os.getuid():
+        return f"it belongs to another user (uid {st.st_uid})"
+    if st.st_mode & 0o022:
+        return "other users can write to it (chmod go-w it)"
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return "it is not writable"
+    return None
+
+
+def kernel_dir() -> str:
+    """The directory kernels are written to and loaded from: :func:`cache_dir` if it is ours and
+    private, else (with one :class:`KernelCacheWarning`) a private temporary directory."""
+    directory = cache_dir()
+    usable = _directories.get(directory)
+    if usable is None:
+        reason = _untrusted(directory)
+        usable = directory
+        if reason is not None:
+            import tempfile
+            import warnings
+
+            usable = tempfile.mkdtemp(prefix="funcgrad-kernels-")
+            warnings.warn(f"funcgrad: not using the kernel cache {directory}: {reason}. Kernels of this process "
+                          f"are compiled in {usable} instead; set FUNCGRAD_CACHE_DIR to a directory of your own.",
+                          KernelCacheWarning, stacklevel=2)
+        _directories[directory] = usable
+    return usable
+
+
 def load(source: str) -> Any:
-    """The numba dispatcher of a kernel module's source (written to, and imported from, the disk cache)."""
+    """The numba dispatcher of a kernel module's source (written to, and imported from, the disk cache).
+
+    A kernel file whose text is not exactly what this source produces (truncated, edited,
+    written by another version) is replaced before it is imported."""
     digest = hashlib.sha256(source.encode()).hexdigest()[:24]
     kernel = _loaded.get(digest)
     if kernel is not None:
@@ -255,14 +301,14 @@ def load(source: str) -> Any:
         kernel = _loaded.get(digest)
         if kernel is not None:
             return kernel
-        directory = cache_dir()
-        os.makedirs(directory, exist_ok=True)
+        directory = kernel_dir()
         path = os.path.join(directory, f"k_{digest}.py")
-        if not os.path.exists(path):
+        text = f"# funcgrad kernel {digest} (generated)\n" + source
+        if _read(path) != text:
             tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
             with open(tmp, "w") as f:
-                f.write(f"# funcgrad kernel {digest} (generated)\n" + source)
-            os.replace(tmp, path)
+                f.write(text)
+            os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the new one
             debug.report("kernels", f"{path}:\n{source}")
         elif debug.enabled("kernels"):
             debug.report("kernels", f"{path} (from the cache):\n{source}")
@@ -271,5 +317,32 @@ def load(source: str) -> Any:
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)
-        kernel = _loaded[digest] = module.kernel
+        kernel = _loaded[digest] = _recovering(module.kernel)
         return kernel
+
+
+def _recovering(kernel: Any) -> Any:
+    """``kernel`` with numba's on-disk cache made self-healing: an entry that cannot be read
+    (truncated, corrupted) is flushed and the kernel compiled afresh instead of failing."""
+    cache = getattr(kernel, "_cache", None)
+    if cache is None or not hasattr(cache, "load_overload") or not hasattr(cache, "flush"):
+        return kernel
+    load_overload = cache.load_overload
+
+    def load_or_flush(*args, **kwargs):
+        try:
+            return load_overload(*args, **kwargs)
+        except Exception:  # noqa: BLE001  (any unreadable entry: numba raises pickle, EOF and OS errors)
+            cache.flush()
+            return None
+
+    cache.load_overload = load_or_flush
+    return kernel
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path) as f:
+            return f.read()
+    except (OSError, UnicodeDecodeError):
+        return None
