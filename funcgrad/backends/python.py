@@ -25,6 +25,7 @@ import itertools
 import keyword
 import linecache
 import math
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -133,4 +134,6 @@ def compile_ir(ir: IR, name: str = "f", emit: Callable | None = None) -> Compile
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     namespace: dict[str, Any] = dict(glob)
     exec(compile(source, filename, "exec"), namespace)  # noqa: S102  (our own generated source)
-    return CompiledPython(namespace[fname], source, filename)
+    fn = namespace[fname]
+    weakref.finalize(fn, linecache.cache.pop, filename, None)  # an evicted signature takes its source along
+    return CompiledPython(fn, source, filename)
