@@ -42,7 +42,10 @@ def _check_float(x: Any, fname: str, what: str) -> None:
 
 
 def _argnums_tuple(argnums, nargs: int, fname: str) -> tuple[int, ...]:
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums) if isinstance(argnums, tuple | list) else None
+    if nums is None or not all(isinstance(i, int | np.integer) and not isinstance(i, bool) for i in nums):
+        raise TypeError(f"{fname}: argnums must be an int or a tuple of ints, got {argnums!r}; "
+                        f"e.g. argnums=0 or argnums=(0, 1)")
     for i in nums:
         if not -nargs <= i < nargs:
             raise TypeError(f"{fname}: argnums={argnums} but the function was called with {nargs} positional "
@@ -50,7 +53,14 @@ def _argnums_tuple(argnums, nargs: int, fname: str) -> tuple[int, ...]:
     return tuple(i % nargs for i in nums)
 
 
+def _check_callable(f: Any, fname: str) -> None:
+    if not callable(f):
+        raise TypeError(f"{fname}: the function to transform must be callable, got {type(f).__name__} {f!r:.40}; "
+                        f"pass the function itself, e.g. fg.{fname}(f), not fg.{fname}(f(x))")
+
+
 def _partial_args(f: Callable, args: tuple, nums: tuple[int, ...], kwargs: dict) -> Callable:
+    @functools.wraps(f)
     def f_diff(*dargs):
         full = list(args)
         for i, a in zip(nums, dargs):
@@ -153,6 +163,7 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
         >>> f_vjp(1.0)
         (np.float64(1.0),)
     """
+    _check_callable(f, "vjp")
     out, backward, aux = _vjp(f, primals, has_aux, "vjp")
     return (out, backward, aux) if has_aux else (out, backward)
 
@@ -165,6 +176,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool 
         >>> fg.value_and_grad(lambda x: x ** 2)(3.0)
         (np.float64(9.0), np.float64(6.0))
     """
+    _check_callable(f, "value_and_grad")
 
     @functools.wraps(f)
     def value_and_grad_f(*args, **kwargs):
@@ -172,7 +184,8 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool 
         f_diff = _partial_args(f, args, nums, kwargs)
         out, pullback, aux = _vjp(f_diff, tuple(args[i] for i in nums), has_aux, "grad")
         if not isinstance(out, Tracer | np.ndarray | np.generic | float | int) or shape_of(out) != ():
-            shape = shape_of(out) if not isinstance(out, tuple | list | dict) else type(out).__name__
+            shape = (f"an array of shape {shape_of(out)}" if isinstance(out, Tracer | np.ndarray)
+                     else f"a {type(out).__name__}")
             raise TypeError(f"grad requires a scalar output, but {_fn_name(f)} returned {shape}. "
                             f"Use fg.vjp for a vector-Jacobian product or fg.jacrev for the Jacobian.")
         if dtype_of(out).kind != "f":
@@ -195,6 +208,7 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -
         >>> fg.grad(fg.grad(lambda x: x ** 2 - 2 * x + 1))(0.0)
         np.float64(2.0)
     """
+    _check_callable(f, "grad")
     vg = value_and_grad(f, argnums, has_aux)
 
     @functools.wraps(f)
@@ -214,6 +228,7 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
         >>> fg.jvp(np.sin, (0.0,), (2.0,))
         (np.float64(0.0), np.float64(2.0))
     """
+    _check_callable(f, "jvp")
     if not isinstance(primals, tuple | list) or not isinstance(tangents, tuple | list):
         raise TypeError("jvp: primals and tangents must be tuples, e.g. fg.jvp(f, (x,), (v,))")
     p_leaves, p_tree = tree.flatten(tuple(primals))
@@ -226,6 +241,9 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
         _check_float(p, "jvp", f"primal {k}")
         if shape_of(p) != shape_of(t):
             raise ValueError(f"jvp: tangent {k} has shape {shape_of(t)}, but its primal has shape {shape_of(p)}")
+        if dtype_of(t).kind != "f":
+            raise TypeError(f"jvp: tangent {k} has dtype {dtype_of(t)}, but its primal has dtype {dtype_of(p)}; "
+                            f"pass a floating-point tangent (t.astype({dtype_of(p).name}))")
     trace = JVPTrace(current_trace())
     tracers = [JVPTracer(trace, p, t) for p, t in zip(p_leaves, t_leaves)]
     token = set_trace(trace)
@@ -260,6 +278,7 @@ def linearize(f: Callable, *primals: Any):
         >>> float(f_jvp(3.0))
         3.0
     """
+    _check_callable(f, "linearize")
     leaves, p_tree = tree.flatten(primals)
     leaves = [_as_value(x) for x in leaves]
     staging = StagingTrace(current_trace(), concrete=False)
@@ -314,6 +333,7 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable:
         >>> fg.vmap(lambda row: row.sum())(np.ones((3, 2)))
         array([2., 2., 2.])
     """
+    _check_callable(f, "vmap")
     from funcgrad import numpy as fnp
 
     @functools.wraps(f)
@@ -359,12 +379,14 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable:
                     raise ValueError("vmap: out_axes=None, but an output depends on the mapped inputs")
                 results.append(o)
                 continue
+            nd = len(shape_of(o.val if batched_out else o)) + (0 if batched_out else 1)
+            if not -nd <= ax < nd:
+                raise ValueError(f"vmap: out_axes={ax} is out of range for an output of rank {nd - 1} "
+                                 f"(rank {nd} with the mapped axis); use an axis in [{-nd}, {nd})")
             if batched_out:
-                nd = len(shape_of(o.val))
                 results.append(fnp.moveaxis(o.val, o.bdim, ax % nd))
             else:
                 o = fnp.asarray(o)
-                nd = len(shape_of(o)) + 1
                 ax %= nd
                 results.append(fnp.broadcast_to(fnp.expand_dims(o, ax), shape_of(o)[:ax] + (n,) + shape_of(o)[ax:]))
         return tree.unflatten(o_tree, results)
@@ -396,6 +418,7 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
         array([[2., 0.],
                [0., 4.]])
     """
+    _check_callable(f, "jacrev")
     from funcgrad import numpy as fnp
 
     @functools.wraps(f)
@@ -432,6 +455,7 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         array([[2., 0.],
                [0., 4.]])
     """
+    _check_callable(f, "jacfwd")
     from funcgrad import numpy as fnp
 
     @functools.wraps(f)
@@ -479,6 +503,7 @@ def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         array([[ 6.,  0.],
                [ 0., 12.]])
     """
+    _check_callable(f, "hessian")
     return jacfwd(jacrev(f, argnums), argnums)
 
 
@@ -499,6 +524,7 @@ def hvp(f: Callable, primals: Sequence, tangents: Sequence):
         >>> fg.hvp(lambda x: (x ** 3).sum(), (np.array([1.0, 2.0]),), (np.array([1.0, 0.0]),))[1]
         array([6., 0.])
     """
+    _check_callable(f, "hvp")
     primals, tangents = tuple(primals), tuple(tangents)
     _, prod, value = jvp(_value_and_grads(f, len(primals)), primals, tangents, has_aux=True)
     return value, prod[0] if len(primals) == 1 else prod
@@ -511,6 +537,7 @@ def vhp(f: Callable, primals: Sequence, cotangents: Sequence):
         >>> fg.vhp(lambda x: (x ** 3).sum(), (np.array([1.0, 2.0]),), (np.array([1.0, 0.0]),))[1]
         array([6., 0.])
     """
+    _check_callable(f, "vhp")
     primals, cotangents = tuple(primals), tuple(cotangents)
     _, backward, value = _vjp(_value_and_grads(f, len(primals)), primals, True, "vhp")
     prod = backward(cotangents)
@@ -529,6 +556,7 @@ def make_ir(f: Callable, static_argnums: int | Sequence[int] = (), optimized: bo
             c:f64[] = mul b 2
           in c }
     """
+    _check_callable(f, "make_ir")
     statics = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
 
     def make(*args, **kwargs) -> IR:

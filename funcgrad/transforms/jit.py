@@ -449,4 +449,7 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (), static_argnames
         >>> power(2.0, 3)
         np.float64(8.0)
     """
+    if not callable(fun):
+        raise TypeError(f"fg.jit: the function to compile must be callable, got {type(fun).__name__} {fun!r:.40}; "
+                        f"pass the function itself, e.g. fg.jit(f), not fg.jit(f(x))")
     return Jitted(fun, static_argnums, static_argnames, cache_size)
