@@ -60,13 +60,13 @@ def _check_callable(f: Any, fname: str) -> None:
 
 
 def _partial_args(f: Callable, args: tuple, nums: tuple[int, ...], kwargs: dict) -> Callable:
-    @functools.wraps(f)
     def f_diff(*dargs):
         full = list(args)
         for i, a in zip(nums, dargs):
             full[i] = a
         return f(*full, **kwargs)
 
+    f_diff.__name__ = _fn_name(f)  # errors name the user's function
     return f_diff
 
 
