@@ -10,6 +10,9 @@ A :class:`Primitive` names one operation. Its rules live on it:
                  ``None`` for zero tangents (primitives holding IR: one pass for all inputs);
 - ``vjp_full``   instead of ``vjp``: ``rule(needed, g, ans, *args, **params) -> cotangents``, one per
                  input (``None`` where not needed or zero);
+- ``on_tape``    ``rule(params) -> (prim, params, n)``: what a tape records and evaluates instead, of which
+                 the caller sees the first ``n`` outputs (``custom_vjp_call``: the call that also returns
+                 the residuals its vjp reads);
 - ``batch``      ``rule(axis_size, args, dims, **params) -> (out, out_dim)``;
 - ``kind``       ``"elementwise"``, ``"reduction"`` or ``"opaque"`` (for the fuser).
 
@@ -32,8 +35,8 @@ REGISTRY: dict[str, Primitive] = {}
 class Primitive:
     """One operation of the IR and its rule tables (see the module docstring)."""
 
-    __slots__ = ("name", "impl", "abstract", "jvp", "vjp", "jvp_full", "vjp_full", "batch", "kind",
-                 "multiple_results", "differentiable", "scalar_form")
+    __slots__ = ("name", "impl", "abstract", "jvp", "vjp", "jvp_full", "vjp_full", "on_tape", "batch",
+                 "kind", "multiple_results", "differentiable", "scalar_form")
 
     def __init__(self, name: str, impl: Callable, *, kind: str = "opaque",
                  multiple_results: bool = False, differentiable: bool = True,
@@ -50,6 +53,7 @@ class Primitive:
         self.jvp: tuple | None = None
         self.jvp_full: Callable | None = None
         self.vjp_full: Callable | None = None
+        self.on_tape: Callable | None = None
         self.vjp: tuple | None = None
         self.batch: Callable | None = None
         REGISTRY[name] = self

@@ -79,15 +79,18 @@ class TapeTrace(Trace):
                     check_alive(a, prim)
                 primals.append(a)
                 keys.append(None)
+        visible = None
+        if own and prim.on_tape is not None:
+            prim, params, visible = prim.on_tape(params)
         out = self.parent.process(prim, primals, params)
         if not own or not prim.differentiable:
-            return out
+            return out if visible is None else out[:visible]
         if prim.multiple_results:
             tracer = tuple(TapeTracer(self, o) for o in out)
         else:
             tracer = TapeTracer(self, out)
         self.tape.append(TapeEntry(prim, params, keys, primals, tracer, out))
-        return tracer
+        return tracer if visible is None else tracer[:visible]
 
 
 _rule_hook = None
