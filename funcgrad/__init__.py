@@ -11,6 +11,7 @@ from funcgrad import tree
 from funcgrad.control import cond, fori_loop, scan, while_loop
 from funcgrad.core.ir import IR
 from funcgrad.core.trace import ConcretizationError, UnexpectedTracerError
+from funcgrad.custom import checkpoint, custom_jvp, custom_vjp, remat
 from funcgrad.transforms.api import (
     grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, linearize, make_ir, stop_gradient, value_and_grad, vhp,
     vjp, vmap,
@@ -45,7 +46,8 @@ def __dir__():
     return sorted(set(globals()) | set(_LAZY) | {"jit"})
 
 __all__ = [
-    "ConcretizationError", "IR", "UnexpectedTracerError", "autograd", "cond", "fori_loop", "grad", "hessian", "hvp",
-    "jacfwd", "jacobian", "jacrev", "jit", "jvp", "linearize", "make_ir", "nn", "numpy", "optim", "profiler", "scan",
-    "stop_gradient", "testing", "tree", "value_and_grad", "vhp", "vjp", "vmap", "while_loop",
+    "ConcretizationError", "IR", "UnexpectedTracerError", "autograd", "checkpoint", "cond", "custom_jvp", "custom_vjp",
+    "fori_loop", "grad", "hessian", "hvp", "jacfwd", "jacobian", "jacrev", "jit", "jvp", "linearize", "make_ir", "nn",
+    "numpy", "optim", "profiler", "remat", "scan", "stop_gradient", "testing", "tree", "value_and_grad", "vhp", "vjp",
+    "vmap", "while_loop",
 ]
