@@ -19,6 +19,7 @@ import numpy as np
 
 from funcgrad.autograd import functional  # noqa: F401
 from funcgrad.autograd.engine import backward, grad
+from funcgrad.autograd.function import Function, FunctionCtx, once_differentiable
 from funcgrad.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from funcgrad.autograd.tensor import Tensor, _call, _named, _unwrap, apply
 
@@ -223,6 +224,6 @@ def equal(a, b) -> bool:
 
 
 __all__ = [
-    "Tensor", "apply", "backward", "enable_grad", "grad", "is_grad_enabled", "no_grad", "set_grad_enabled", "tensor",
-    "functional",
+    "Function", "FunctionCtx", "Tensor", "apply", "backward", "enable_grad", "grad", "is_grad_enabled", "no_grad",
+    "once_differentiable", "set_grad_enabled", "tensor", "functional",
 ]

@@ -126,6 +126,26 @@ class Node:
         return f"<{self.name()} object at {id(self):#x}>"
 
 
+class OutputKey:
+    """The ``grad_fn`` of one output of a node with several outputs (a custom ``Function``):
+    cotangents are kept per output, under this key; ``node`` is the node that made it."""
+
+    __slots__ = ("node", "index", "retained", "__weakref__")
+
+    def __init__(self, node: Node, index: int):
+        self.node, self.index, self.retained = node, index, None
+
+    def name(self) -> str:
+        return self.node.name()
+
+    @property
+    def next_functions(self) -> tuple:
+        return self.node.next_functions
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {id(self.node):#x}>"
+
+
 class _TensorEntry:
     """A node as the reverse pass sees it while building a graph: saved values as tensors."""
 
@@ -134,16 +154,28 @@ class _TensorEntry:
     def __init__(self, node: Node):
         from funcgrad.autograd.tensor import Tensor
 
-        self.prim, self.params, self.in_keys, self.out_key = node.prim, node.params, node.in_keys, node
+        self.prim, self.params, self.in_keys, self.out_key = node.prim, node.params, node.in_keys, node.out_key
         self.ins = node.ins
-        self.out = Tensor._from_node(node.out, node)
+        if type(self.out_key) is tuple:
+            self.out = tuple(Tensor._from_node(v, k) for v, k in zip(node.out, self.out_key))
+        else:
+            self.out = Tensor._from_node(node.out, node)
+
+
+def _node_of(key) -> Node | None:
+    """The node behind a graph key (``None`` for leaves and constants)."""
+    if type(key) is Node:
+        return key
+    if type(key) is OutputKey:
+        return key.node
+    return key if isinstance(key, Node) else None
 
 
 def _topo(roots) -> list[Node]:
     """Nodes reachable from ``roots``, producers before consumers."""
     order: list[Node] = []
     seen: set[Node] = set()
-    stack = [(r, False) for r in roots if type(r) is Node]
+    stack = [(n, False) for n in map(_node_of, roots) if n is not None]
     while stack:
         node, done = stack.pop()
         if done:
@@ -152,8 +184,9 @@ def _topo(roots) -> list[Node]:
             seen.add(node)
             stack.append((node, True))
             for k in node.in_keys:
-                if type(k) is Node and k not in seen:
-                    stack.append((k, False))
+                n = k if type(k) is Node else _node_of(k)
+                if n is not None and n not in seen:
+                    stack.append((n, False))
     return order
 
 
@@ -173,14 +206,21 @@ def run_backward(roots: list, grads: list, retain_graph: bool, create_graph: boo
     captured = capture if capture is not None else {}
     retained = [n for n in nodes if n.retained is not None]
 
-    def on_entry(entry, g):
-        node = entry.out_key
-        if node in captured:
-            captured[node] = g
-        if node.retained is not None:
-            t = node.retained()
-            if t is not None:
+    def on_key(key, g):
+        if key in captured:
+            captured[key] = g
+        if key.retained is not None:
+            t = key.retained()
+            if t is not None and g is not None:
                 _store_grad(t, g, create_graph)
+
+    def on_entry(entry, g):
+        key = entry.out_key
+        if type(key) is tuple:
+            for k, gk in zip(key, g):
+                on_key(k, gk)
+        else:
+            on_key(key, g)
 
     token_mode = _as_tensors.set(create_graph)
     token_trace = set_trace(TENSOR_TRACE) if create_graph else None
