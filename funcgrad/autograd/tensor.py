@@ -434,7 +434,9 @@ class Tensor:
         out = _call(_fnp().getitem, self, _unwrap_key(key))
         keys = key if isinstance(key, tuple) else (key,)
         if all(isinstance(k, int | slice) or k is None or k is Ellipsis for k in keys):
-            return _named(out, "SelectBackward0" if any(isinstance(k, int) for k in keys) else "SliceBackward0")
+            name = ("SelectBackward0" if any(isinstance(k, int) for k in keys) else
+                    "AliasBackward0" if all(k is Ellipsis for k in keys) else "SliceBackward0")
+            return _fresh(out, self, name)
         return out
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -516,7 +518,7 @@ class Tensor:
                 params = _ALL_AXES[key] = {"axes": tuple(range(key[0])), "keepdims": key[1]}
             return apply(prim, (self,), params)
         out = _call(getattr(_fnp(), name), self, _dim(dim), dtype, keepdims=keepdim)
-        return out if dim is None else _named(out, name.capitalize() + "Backward1")
+        return _fresh(out, self, name.capitalize() + ("Backward0" if dim is None else "Backward1"), view=False)
 
     # reductions take PyTorch's ``dim``/``keepdim`` or NumPy's ``axis``/``keepdims``, as torch does
     def sum(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
@@ -609,8 +611,12 @@ class Tensor:
         return _named(shifted - shifted.exp().sum(dim, keepdim=True).log(), "LogSoftmaxBackward0")
 
     # shapes
-    def view(self, *shape): return _call(_fnp().reshape, self, _shape_arg(shape))
-    def reshape(self, *shape): return _call(_fnp().reshape, self, _shape_arg(shape))
+    def view(self, *shape): return _fresh(_call(_fnp().reshape, self, _shape_arg(shape)), self, "ViewBackward0")
+    def reshape(self, *shape):
+        return _fresh(_call(_fnp().reshape, self, _shape_arg(shape)), self, "ViewBackward0")
+    def ravel(self): return self.reshape(-1)
+    def type_as(self, other): return self.to(other.dtype)
+    def contiguous(self, memory_format=None): return self  # tensors are always contiguous here, as in PyTorch
     def view_as(self, other): return self.view(other.shape)
     def reshape_as(self, other): return self.reshape(other.shape)
     def flatten(self, start_dim=0, end_dim=-1):
@@ -618,25 +624,29 @@ class Tensor:
         if not s:
             return self.reshape(1)
         end = end_dim % len(s)
+        if start_dim % len(s) == end:
+            return self  # as in PyTorch: nothing to flatten, the tensor itself
         return self.reshape(s[:start_dim] + (-1,) + s[end + 1:])
     def t(self):
         if self.ndim > 2:
             raise RuntimeError("t() expects a tensor with <= 2 dimensions")
-        return _named(self.T, "TBackward0") if self.ndim == 2 else self
+        return _fresh(self.permute(*range(self.ndim - 1, -1, -1)), self, "TBackward0")
     def permute(self, *dims):
-        return _named(_call(_fnp().transpose, self, _shape_arg(dims)), "PermuteBackward0")
-    def transpose(self, dim0, dim1): return _named(_call(_fnp().swapaxes, self, dim0, dim1), "TransposeBackward0")
+        return _fresh(_call(_fnp().transpose, self, _shape_arg(dims)), self, "PermuteBackward0")
+    def transpose(self, dim0, dim1):
+        return _fresh(_call(_fnp().swapaxes, self, dim0, dim1), self, "TransposeBackward0")
     def unsqueeze(self, dim):
-        return _named(_call(_fnp().expand_dims, self, dim % (self.ndim + 1)), "UnsqueezeBackward0")
+        return _fresh(_call(_fnp().expand_dims, self, dim % (self.ndim + 1)), self, "UnsqueezeBackward0")
     def squeeze(self, dim=None):
+        name = "SqueezeBackward0" if dim is None else "SqueezeBackward1"
         if dim is not None and self.shape[dim] != 1:
-            return self
-        return _named(_call(_fnp().squeeze, self, dim), "SqueezeBackward0" if dim is None else "SqueezeBackward1")
+            return _fresh(self, self, name)
+        return _fresh(_call(_fnp().squeeze, self, dim), self, name)
     def expand(self, *sizes):
         sizes = _shape_arg(sizes)
         lead = len(sizes) - self.ndim
         target = tuple(s if s != -1 else self.shape[i - lead] for i, s in enumerate(sizes))
-        return _call(_fnp().broadcast_to, self, target)
+        return _fresh(_call(_fnp().broadcast_to, self, target), self, "ExpandBackward0")
     def expand_as(self, other): return self.expand(other.shape)
     def repeat(self, *sizes): return _call(_fnp().tile, self, _shape_arg(sizes))
 
@@ -683,6 +693,23 @@ def _named(t: Tensor, name: str) -> Tensor:
     if t.grad_fn is not None:
         t.grad_fn.torch_name = name
     return t
+
+
+def _fresh(out: Any, base: Tensor, name: str, view: bool = True) -> Any:
+    """``out``, or, where an operation changed nothing and so returned ``base`` itself, a new tensor as
+    PyTorch makes one: with grad recorded, an identity node named ``name``; without, a tensor sharing
+    ``base``'s values that requires grad if it is a view of a tensor that does (``view``)."""
+    if out is not base:
+        if type(out) is not Tensor:
+            return out
+        if view and out.grad_fn is None and base.requires_grad and not out.requires_grad:
+            out.requires_grad, out._vc = True, base._vc  # a view made under no_grad still requires grad
+        return _named(out, name)
+    if base.requires_grad and is_grad_enabled():
+        return _named(apply(ops.reshape, (base,), {"shape": base.shape}), name)
+    value = base._value
+    return Tensor._make(value.view() if isinstance(value, np.ndarray) else value,
+                        base.requires_grad and view, None, base._vc if view else None)
 
 
 def _dim(dim):
