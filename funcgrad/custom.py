@@ -292,11 +292,22 @@ class LazyIR:
     __repr__ = __str__
 
     def __reduce__(self):
-        return (_staged, (self.get(),))
+        if self._ir is not None:
+            return (_staged, (self._ir,))
+        return (_unstaged, (self.name,))  # its recipe is a closure: staging it here could recurse forever
 
 
 def _staged(ir: IR) -> IR:
     return ir
+
+
+def _unstaged(name: str) -> LazyIR:
+    def make() -> IR:
+        raise TypeError(f"a rule of {name} was pickled before it was first used (a custom function called inside "
+                        f"its own rule stages that call's rules on first use), so this unpickled IR cannot be "
+                        f"differentiated through that call; build the IR in this process (fg.make_ir) instead")
+
+    return LazyIR(make, name)
 
 
 def _ir(rule: IR | LazyIR) -> IR:

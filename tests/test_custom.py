@@ -502,3 +502,19 @@ def test_printed_ir_shows_the_nested_functions():
     text = str(fg.make_ir(lambda x: sin3(x) + fg.checkpoint(np.cos)(x))(1.0))
     assert "custom_jvp_call[" in text and "checkpoint[fun={" in text and "sin" in text and "cos" in text
     assert math.isclose(fg.jit(lambda x: sin3(x) + fg.checkpoint(np.cos)(x))(1.0), np.sin(1.0) + np.cos(1.0))
+
+
+@pytest.mark.eager_only  # pickles an IR built here
+def test_ir_holding_custom_rules_pickles():
+    import pickle
+
+    from funcgrad.backends.interpreter import eval_ir
+
+    for f in (softplus, sin3, fg.checkpoint(chain)):
+        ir = fg.make_ir(fg.grad(lambda x: f(x).sum()))(X)
+        again = pickle.loads(pickle.dumps(ir))
+        np.testing.assert_array_equal(eval_ir(again, X)[0], eval_ir(ir, X)[0])
+    # the rules of softplus's call inside its own fwd are staged on first use: not pickled before it
+    again = pickle.loads(pickle.dumps(fg.make_ir(fg.grad(softplus))(0.5)))
+    with pytest.raises(TypeError, match="pickled before it was first used.*build the IR in this process"):
+        fg.grad(lambda x: eval_ir(again, x)[0])(0.5)
