@@ -30,6 +30,50 @@ def _param():
     return ag.tensor([1.0], requires_grad=True)
 
 
+def _custom_vjp(bwd, fwd=None):
+    @fg.custom_vjp
+    def mul(x, y):
+        return x * y
+
+    mul.defvjp(fwd or (lambda x, y: (mul(x, y), (x, y))), bwd)
+    return lambda: fg.grad(mul)(1.0, 2.0)
+
+
+def _custom_jvp(rule):
+    @fg.custom_jvp
+    def f(x):
+        return x * 2.0
+
+    f.defjvp(rule)
+    return lambda: fg.grad(f)(1.0)
+
+
+def _closed_over():
+    def make(w):
+        f = fg.custom_vjp(lambda x: x * w)
+        f.defvjp(lambda x: (f(x), None), lambda _, g: (g * w,))
+        return f
+
+    fg.grad(lambda w: make(w)(1.0))(2.0)
+
+
+def _function(backward):
+    class Twice(ag.Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            return x * y
+
+    Twice.backward = staticmethod(backward)
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    return lambda: Twice.apply(x, x).sum().backward()
+
+
+def _nondiff_range():
+    f = fg.custom_jvp(lambda x: x, nondiff_argnums=1)
+    f.defjvp(lambda p, t: (p[0], t[0]))
+    fg.grad(f)(1.0)
+
+
 CASES = [
     # (id, call, exception, what the message must say)
     ("argnums-range", lambda: fg.grad(lambda a, b: a * b, argnums=2)(1.0, 2.0), TypeError,
@@ -113,6 +157,35 @@ CASES = [
      r"Only Tensors of floating point"),
     ("inplace-leaf", lambda: _param().add_(1.0), RuntimeError, r"leaf Variable that requires grad.*in-place"),
     ("numba-mode", lambda: _numba_mode("sometimes"), ValueError, r"FUNCGRAD_NUMBA must be 'auto', 'always' or 'never'"),
+    ("custom-vjp-no-rule", lambda: fg.custom_vjp(lambda x: x)(1.0), TypeError,
+     r"custom_vjp function <lambda> has no VJP rule: define one with <lambda>\.defvjp\(fwd, bwd\)"),
+    ("custom-jvp-no-rule", lambda: fg.custom_jvp(lambda x: x)(1.0), TypeError,
+     r"custom_jvp function <lambda> has no JVP rule: define one with @<lambda>\.defjvp"),
+    ("custom-vjp-bwd-not-tuple", _custom_vjp(lambda r, g: g * r[1]), TypeError,
+     r"custom_vjp function mul: bwd must return a tuple with one cotangent per argument \(2 here\).*return "
+     r"\(g_x, g_y\)"),
+    ("custom-vjp-bwd-count", _custom_vjp(lambda r, g: (g,)), ValueError,
+     r"mul: bwd returned 1 cotangent\(s\), but mul has 2 argument\(s\) \(x, y\).*one cotangent per argument"),
+    ("custom-vjp-bwd-shape", _custom_vjp(lambda r, g: (np.ones(3), g)), ValueError,
+     r"mul: the cotangent bwd returned for argument 0 \(x\) has shape \(3,\), but the argument has shape \(\)"),
+    ("custom-vjp-fwd-not-pair", _custom_vjp(lambda r, g: (g, g), fwd=lambda x, y: x * y), TypeError,
+     r"mul: fwd must return a pair \(out, residuals\)"),
+    ("custom-jvp-rule-not-pair", _custom_jvp(lambda p, t: p[0] * 2.0), TypeError,
+     r"custom_jvp function f: the JVP rule must return a pair \(primal_out, tangent_out\)"),
+    ("custom-jvp-tangent-shape", _custom_jvp(lambda p, t: (p[0] * 2.0, np.ones(3))), ValueError,
+     r"f: tangent output 0 of the JVP rule has shape \(3,\), but the primal output has shape \(\)"),
+    ("custom-closed-over", _closed_over, TypeError,
+     r"custom_vjp function <lambda> was differentiated with respect to a value it closes over.*as an argument"),
+    ("custom-nondiff-range", _nondiff_range, TypeError,
+     r"nondiff_argnums=\(1,\) names argument 1, but the call passed 1"),
+    ("custom-non-array-argument", lambda: fg.grad(lambda x: fg.checkpoint(lambda x, s: x)(x, "s"))(1.0), TypeError,
+     r"fg\.checkpoint\(<lambda>\): argument 1 is a str, not an array; list arguments that are not arrays in "
+     r"static_argnums"),
+    ("function-gradient-count", _function(lambda ctx, g: g), RuntimeError,
+     r"function TwiceBackward returned an incorrect number of gradients \(expected 2, got 1\)"),
+    ("function-gradient-shape", _function(lambda ctx, g: (g[:1], g)), RuntimeError,
+     r"Function TwiceBackward returned an invalid gradient at index 0 - got \[1\] but expected shape compatible "
+     r"with \[2\]"),
 ]
 
 
