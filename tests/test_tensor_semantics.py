@@ -198,3 +198,18 @@ def test_against_pytorch_itself_when_installed():
         got = ((y is s or y is x or y is m), y.requires_grad,
                type(y.grad_fn).__name__ if y.grad_fn is not None else None, y.is_leaf)
         assert got == (is_input, requires_grad, grad_fn, is_leaf), (mode, name)
+
+
+@pytest.mark.parametrize("quiet", [False, True], ids=["grad", "no_grad"])
+def test_a_clone_owns_its_memory(quiet):
+    """Found by the imperative fuzzer: an in-place update of a clone changed the original."""
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 1
+    with ag.no_grad() if quiet else ag.enable_grad():
+        c = y.clone()
+        c.add_(5.0)
+    np.testing.assert_array_equal(y.detach().numpy(), [1.0, 2.0])
+    np.testing.assert_array_equal(c.detach().numpy(), [6.0, 7.0])
+    if not quiet:
+        (y * c).sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), [7.0, 9.0])

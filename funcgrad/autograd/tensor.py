@@ -652,8 +652,10 @@ class Tensor:
 
     # copies and dtypes
     def clone(self):
-        if self.requires_grad:
-            return _named(apply(ops.convert, (self,), {"dtype": self.dtype}), "CloneBackward0")
+        if self.requires_grad and is_grad_enabled():
+            out = _named(apply(ops.convert, (self,), {"dtype": self.dtype}), "CloneBackward0")
+            out._value = out._value.copy()  # a clone owns its memory: in-place updates of it stay its own
+            return out
         return Tensor._make(self._value.copy(), False, None)
     def to(self, dtype=None, *args, **kwargs):
         dtype = dtype if not isinstance(dtype, str) else kwargs.get("dtype")
