@@ -162,6 +162,15 @@ def check(steps, seed: int = 0) -> int:
                 spec.result("clone", (i,), grad_enabled, view=False)
             else:  # clone-add_: an in-place update of a fresh (non-leaf or unrecorded) clone
                 out = x.clone()
+                if out.ndim < y.ndim:  # PyTorch: the result cannot take the broadcast shape
+                    try:
+                        out.add_(y)
+                    except RuntimeError as err:
+                        if "doesn't match the broadcast shape" not in str(err):
+                            fail(f"add_ to a smaller tensor raised {err!r}, not PyTorch's error")
+                        checks += 1
+                        continue
+                    fail("add_ of a (3,) tensor into a 0-d one did not raise")
                 before = out.requires_grad
                 returned = out.add_(y)
                 if returned is not out:
