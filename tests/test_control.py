@@ -203,3 +203,34 @@ def test_fori_loop_with_static_bounds_is_a_scan_and_with_traced_bounds_a_while()
     want = fg.grad(lambda x: (((((x * x + 0) * x + 1) * x + 2) * x + 3) * x + 4))(1.5)
     assert fg.grad(f)(1.5) == pytest.approx(want, rel=1e-14)
     assert fg.jit(fg.grad(f))(1.5, 5) == pytest.approx(want, rel=1e-14)
+
+
+@pytest.mark.eager_only  # the reference is a Python loop with Python branches; f itself runs under fg.jit
+def test_control_flow_nests_under_jit_vmap_and_grad():
+    def f(x):
+        def step(c, xi):
+            c = fg.cond(xi > 0, lambda c: c * np.cos(xi) + xi, lambda c: c - np.sin(c) * xi, c)
+            inner = fg.while_loop(lambda v: v[0] < 3, lambda v: (v[0] + 1, v[1] * 0.9 + c * 0.1), (0, c))[1]
+            return inner, inner * xi
+        c, ys = fg.scan(step, x[0], x[1:])
+        return c + np.sum(ys)
+
+    def unrolled(x):
+        c = x[0]
+        total = 0.0
+        for xi in x[1:]:
+            c = c * np.cos(xi) + xi if xi > 0 else c - np.sin(c) * xi
+            v = c
+            for _ in range(3):
+                v = v * 0.9 + c * 0.1
+            c = v
+            total = total + c * xi
+        return c + total
+
+    x = np.array([0.3, 0.5, -0.7, 1.1, -0.2])
+    assert fg.jit(f)(x) == pytest.approx(unrolled(x), rel=1e-14)
+    np.testing.assert_allclose(fg.jit(fg.grad(f))(x), fg.grad(unrolled)(x), rtol=1e-12)
+    np.testing.assert_allclose(fg.jit(fg.hessian(f))(x), fg.hessian(unrolled)(x), rtol=1e-10, atol=1e-12)
+    xs = np.stack([x, -x, x[::-1]])
+    np.testing.assert_allclose(fg.jit(fg.vmap(fg.grad(f)))(xs), vmap_loop(fg.grad(unrolled), (xs,), (0,)),
+                               rtol=1e-12)
