@@ -259,7 +259,7 @@ def _check_float_dtype(x, aval: ShapedArray):
 _derived: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _cached(ir: IR, key: tuple, make: Callable[[], IR]) -> IR:
+def cached(ir: IR, key: tuple, make: Callable[[], IR]) -> IR:
     table = _derived.setdefault(ir, {})
     if key not in table:
         table[key] = make()
@@ -395,7 +395,7 @@ def _tangent_part(jvp: IR, n_out: int) -> IR:
     """The rule without its primal outputs: ``(*consts, *args, *tangents) -> tangent_outs``."""
     from funcgrad.passes import dce
 
-    return _cached(jvp, ("tangents", n_out), lambda: dce(IR(jvp.in_vars, jvp.eqns, jvp.outs[n_out:],
+    return cached(jvp, ("tangents", n_out), lambda: dce(IR(jvp.in_vars, jvp.eqns, jvp.outs[n_out:],
                                                             jvp.const_vars, jvp.consts)))
 
 
@@ -639,7 +639,7 @@ def _batched_bwd(bwd: IR, const_flags: list, arg_flags: list, size: int) -> IR:
 
         return s.derive(fun, list(inner.in_avals))
 
-    return _cached(bwd, ("batch-bwd", tuple(const_flags), tuple(arg_flags), size), make)
+    return cached(bwd, ("batch-bwd", tuple(const_flags), tuple(arg_flags), size), make)
 
 
 def _cvjp_batch_rule(prim):

@@ -175,7 +175,7 @@ def _augmented(cond, body, n_cc, n_bc):
             return eval_ir(cond, *cc, *carry)
         return s.derive(fun, list(cond.in_avals) + [a for a, f in zip(carry_avals, fc) if f])
 
-    return (s._cached(cond, ("augment-cond", id(body)), make_cond), s._cached(body, ("augment", n_bc), make_body),
+    return (s.cached(cond, ("augment-cond", id(body)), make_cond), s.cached(body, ("augment", n_bc), make_body),
             fb, fc)
 
 
@@ -226,8 +226,8 @@ def _masked(cond, body, n_cc, n_bc, size):
                     for x, c in zip(new, carry)]
         return s.derive(fun, list(cond_b.in_avals[:n_cc]) + list(body_b.in_avals))
 
-    return (s._cached(cond, ("masked-cond", size), make_cond),
-            s._cached(body, ("masked", id(cond), size), make_body))
+    return (s.cached(cond, ("masked-cond", size), make_cond),
+            s.cached(body, ("masked", id(cond), size), make_body))
 
 
 def _masked_batch(prim, drops_cc_cotangents: bool):
@@ -388,7 +388,7 @@ def _scan_jvp(primals, tangents, body, length, n_consts, n_carry, reverse):
         return s.derive(fun, list(c_av) + [a for a, w in zip(c_av, wc) if w] + list(k_av)
                         + [a for a, w in zip(k_av, wk) if w] + list(x_av) + [a for a, w in zip(x_av, wx) if w])
 
-    aug = s._cached(body, ("scan-jvp", tuple(wc), tuple(wx), n_consts, n_carry), make)
+    aug = s.cached(body, ("scan-jvp", tuple(wc), tuple(wx), n_consts, n_carry), make)
     res = scan_p(*consts, *tc, *carry, *tk, *xs, *tx, body=aug, n_consts=n_consts + len(tc),
                  n_carry=n_carry + len(tk), **params)
     carry_out, t_carry_out, ys, t_ys = _split(res, n_carry, len(tk), len(fy))
@@ -417,7 +417,7 @@ def _scan_vjp(needed, g, ans, *args, body, length, n_consts, n_carry, reverse):
             return res[:n_carry] + list(ks)
         return s.derive(fun, body.in_avals)
 
-    fwd = s._cached(body, ("scan-carries", n_consts, n_carry), make_fwd)
+    fwd = s.cached(body, ("scan-carries", n_consts, n_carry), make_fwd)
     carries = scan_p(*consts, *init, *xs, body=fwd, length=length, n_consts=n_consts, n_carry=n_carry,
                      reverse=reverse)[n_carry:]
 
@@ -433,7 +433,7 @@ def _scan_vjp(needed, g, ans, *args, body, length, n_consts, n_carry, reverse):
         return s.derive(fun, list(c_av) + [a for a, f in zip(k_av, fk) if f] + [a for a, f in zip(c_av, fc) if f]
                         + list(k_av) + list(x_av) + [a for a, f in zip(y_av, fy) if f])
 
-    bwd = s._cached(body, ("scan-vjp", n_consts, n_carry), make_bwd)
+    bwd = s.cached(body, ("scan-vjp", n_consts, n_carry), make_bwd)
     acc0 = [s.zeros(a) for a, f in zip(c_av, fc) if f]
     nfk, nfc = sum(fk), sum(fc)
     res = scan_p(*consts, *g_carry, *acc0, *carries, *xs, *g_ys, body=bwd, length=length, n_consts=n_consts,

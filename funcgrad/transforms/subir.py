@@ -73,7 +73,8 @@ def derive(fun: Callable, in_avals: Sequence[ShapedArray]) -> IR:
     return run_passes(trace.to_ir(inputs, list(out)))
 
 
-def _cached(ir: IR, key: tuple, make: Callable[[], IR]) -> IR:
+def cached(ir: IR, key: tuple, make: Callable[[], IR]) -> IR:
+    """``make()``, computed once per ``ir`` and ``key`` (a weak table: it goes with the IR)."""
     table = _derived.setdefault(ir, {})
     if key not in table:
         table[key] = make()
@@ -112,7 +113,7 @@ def jvp_ir(ir: IR, which: Sequence[bool]) -> IR:
 
         return derive(fun, ir.in_avals + tuple(a for a, w in zip(ir.in_avals, which) if w))
 
-    return _cached(ir, ("jvp", which), make)
+    return cached(ir, ("jvp", which), make)
 
 
 def vjp_ir(ir: IR, needed: Sequence[bool]) -> IR:
@@ -142,7 +143,7 @@ def vjp_ir(ir: IR, needed: Sequence[bool]) -> IR:
 
         return derive(fun, ir.in_avals + tuple(ir.out_avals[i] for i in float_outs))
 
-    return _cached(ir, ("vjp", needed), make)
+    return cached(ir, ("vjp", needed), make)
 
 
 def batch_ir(ir: IR, batched: Sequence[bool], size: int) -> IR:
@@ -166,7 +167,7 @@ def batch_ir(ir: IR, batched: Sequence[bool], size: int) -> IR:
         avals = [ShapedArray((size,) + tuple(a.shape), a.dtype) if b else a for a, b in zip(ir.in_avals, batched)]
         return derive(fun, avals)
 
-    return _cached(ir, ("batch", batched, size), make)
+    return cached(ir, ("batch", batched, size), make)
 
 
 def batch_leading(x: Any, dim: int | None, size: int) -> Any:
