@@ -27,7 +27,9 @@ def run(names, rounds: int) -> list[str]:
     for name in names:
         workload = WORKLOADS[name]()
         lines += ["", f"## {workload.name}: {workload.title}", ""]
-        libs = [lib for lib in LIBRARIES if any(lib in row for row in workload.tasks.values())]
+        seen = [lib for row in workload.tasks.values() for lib in row]
+        libs = [lib for lib in LIBRARIES if lib in seen]
+        libs += [lib for lib in dict.fromkeys(seen) if lib not in libs]  # a workload's own columns, in order
         lines.append("| task | " + " | ".join(libs) + " |")
         lines.append("|---|" + "---|" * len(libs))
         for task, row in workload.tasks.items():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import string
 
-
 from funcgrad import ops
 from funcgrad.ops.util import shape_of
 

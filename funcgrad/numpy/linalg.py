@@ -9,7 +9,7 @@ from funcgrad.ops.util import normalize_axes, normalize_axis, shape_of
 
 
 def _arr(x):
-    from funcgrad.numpy import _arr as arr
+    from funcgrad.numpy._base import _arr as arr
 
     return arr(x)
 

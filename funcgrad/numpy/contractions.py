@@ -1,0 +1,123 @@
+"""Contractions: ``matmul``, ``dot``, ``tensordot``, ``einsum``, ``kron``, ``cross``, ..."""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as _np
+
+from funcgrad import ops
+from funcgrad.numpy._base import _arr, _no, _unsupported
+from funcgrad.numpy.elementwise import multiply
+from funcgrad.numpy.shapes import broadcast_to, moveaxis, ravel, reshape, squeeze, stack, sum_tuples
+from funcgrad.ops.util import normalize_axis, shape_of
+
+
+def matmul(a, b, /, out=None, **kw):
+    """``a @ b`` with NumPy's rules for 1-D operands and broadcast batch axes."""
+    _no("matmul", out=out)
+    a, b = _arr(a), _arr(b)
+    sa, sb = shape_of(a), shape_of(b)
+    if not sa or not sb:
+        raise ValueError("matmul: input operand does not have enough dimensions (scalars are not allowed)")
+    va, vb = len(sa) == 1, len(sb) == 1
+    if va:
+        a, sa = reshape(a, (1,) + sa), (1,) + sa
+    if vb:
+        b, sb = reshape(b, sb + (1,)), sb + (1,)
+    if sa[-1] != sb[-2]:
+        raise ValueError(f"matmul: mismatch in contracted dimension: shapes {shape_of(a)} and {shape_of(b)} "
+                         f"(n={sa[-1]} is different from {sb[-2]})")
+    if len(sb) == 2:
+        out = ops.dot_general(a, b, contract=((len(sa) - 1,), (0,)), batch=((), ()))
+    elif len(sa) == 2:
+        out = ops.dot_general(a, b, contract=((1,), (len(sb) - 2,)), batch=((), ()))
+        out = moveaxis(out, 0, -2)  # (n, batch..., m) -> (batch..., n, m)
+    else:
+        batch = _np.broadcast_shapes(sa[:-2], sb[:-2])
+        a = broadcast_to(a, batch + sa[-2:])
+        b = broadcast_to(b, batch + sb[-2:])
+        lead = tuple(range(len(batch)))
+        out = ops.dot_general(a, b, contract=((len(batch) + 1,), (len(batch),)), batch=(lead, lead))
+    if va:
+        out = squeeze(out, -2)
+    if vb:
+        out = squeeze(out, -1)
+    return out
+
+
+def dot(a, b, out=None):
+    """``numpy.dot``."""
+    _no("dot", out=out)
+    a, b = _arr(a), _arr(b)
+    sa, sb = shape_of(a), shape_of(b)
+    if not sa or not sb:
+        return multiply(a, b)
+    if len(sb) <= 2:
+        return matmul(a, b) if len(sa) <= 2 else ops.dot_general(a, b, contract=((len(sa) - 1,), (0,)), batch=((), ()))
+    return ops.dot_general(a, b, contract=((len(sa) - 1,), (len(sb) - 2,)), batch=((), ()))
+
+
+def vdot(a, b):
+    return dot(ravel(a), ravel(b))
+
+
+def inner(a, b):
+    """``numpy.inner``: contraction over the last axes."""
+    a, b = _arr(a), _arr(b)
+    sa, sb = shape_of(a), shape_of(b)
+    if not sa or not sb:
+        return multiply(a, b)
+    return ops.dot_general(a, b, contract=((len(sa) - 1,), (len(sb) - 1,)), batch=((), ()))
+
+
+def outer(a, b, out=None):
+    _no("outer", out=out)
+    return multiply(reshape(ravel(a), (-1, 1)), reshape(ravel(b), (1, -1)))
+
+
+def tensordot(a, b, axes=2):
+    """``numpy.tensordot``."""
+    a, b = _arr(a), _arr(b)
+    na, nb = len(shape_of(a)), len(shape_of(b))
+    if isinstance(axes, int):
+        ax_a, ax_b = list(range(na - axes, na)), list(range(axes))
+    else:
+        ax_a, ax_b = axes
+        ax_a = [ax_a] if isinstance(ax_a, int) else list(ax_a)
+        ax_b = [ax_b] if isinstance(ax_b, int) else list(ax_b)
+    ax_a = tuple(normalize_axis(i, na) for i in ax_a)
+    ax_b = tuple(normalize_axis(i, nb) for i in ax_b)
+    return ops.dot_general(a, b, contract=(ax_a, ax_b), batch=((), ()))
+
+
+def kron(a, b):
+    a, b = _arr(a), _arr(b)
+    sa, sb = shape_of(a), shape_of(b)
+    nd = builtins.max(len(sa), len(sb))
+    a = reshape(a, (1,) * (nd - len(sa)) + sa)
+    b = reshape(b, (1,) * (nd - len(sb)) + sb)
+    sa, sb = shape_of(a), shape_of(b)
+    out = reshape(a, sum_tuples((n, 1) for n in sa)) * reshape(b, sum_tuples((1, n) for n in sb))
+    return reshape(out, tuple(x * y for x, y in zip(sa, sb)))
+
+
+def einsum(subscripts, *operands, optimize=False, out=None, dtype=None, casting=None, order=None):
+    """``numpy.einsum`` (explicit or implicit output, ellipsis, traces of repeated indices)."""
+    from funcgrad.numpy._einsum import einsum as _einsum
+
+    _no("einsum", out=out)
+    return _einsum(subscripts, *[_arr(o) for o in operands])
+
+
+def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    a, b = _arr(a), _arr(b)
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a, b = moveaxis(a, axisa, -1), moveaxis(b, axisb, -1)
+    if shape_of(a)[-1] != 3 or shape_of(b)[-1] != 3:
+        raise _unsupported("cross", "vectors of length other than 3")
+    a0, a1, a2 = (ops.index(a, (Ellipsis, i)) for i in range(3))
+    b0, b1, b2 = (ops.index(b, (Ellipsis, i)) for i in range(3))
+    c = stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], -1)
+    return moveaxis(c, -1, axisc)

@@ -1,0 +1,365 @@
+"""Shape functions: ``reshape``, ``transpose``, ``concatenate``, ``split``, ``pad``, ..."""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as _np
+
+from funcgrad import ops
+from funcgrad.core.trace import concrete_or_none
+from funcgrad.numpy._base import _arr, _is_traced, _no, _unsupported, astype
+from funcgrad.ops.indexing import Arr, IndexSpec
+from funcgrad.ops.util import dtype_of, is_float, normalize_axes, normalize_axis, shape_of
+
+
+def shape(a) -> tuple[int, ...]:
+    return shape_of(_arr(a))
+
+
+def ndim(a) -> int:
+    return len(shape_of(_arr(a)))
+
+
+def size(a, axis=None) -> int:
+    s = shape_of(_arr(a))
+    return int(_np.prod(s)) if axis is None else s[axis]
+
+
+def reshape(a, /, shape=None, order="C", *, newshape=None, copy=None):
+    """``numpy.reshape`` (one dimension may be -1)."""
+    if order != "C":
+        raise _unsupported("reshape", f"order={order!r}")
+    shape = newshape if shape is None else shape
+    a = _arr(a)
+    shape = (shape,) if isinstance(shape, int | _np.integer) else tuple(int(s) for s in shape)
+    total = int(_np.prod(shape_of(a), dtype=_np.int64))
+    if -1 in shape:
+        known = int(_np.prod([s for s in shape if s != -1], dtype=_np.int64))
+        shape = tuple((total // known if known else 0) if s == -1 else s for s in shape)
+    if int(_np.prod(shape, dtype=_np.int64)) != int(_np.prod(shape_of(a), dtype=_np.int64)):
+        raise ValueError(f"cannot reshape array of shape {shape_of(a)} into shape {shape}")
+    if shape == shape_of(a):
+        return a
+    return ops.reshape(a, shape=shape)
+
+
+def ravel(a, order="C"):
+    return reshape(a, (-1,), order)
+
+
+def transpose(a, axes=None):
+    """``numpy.transpose``."""
+    a = _arr(a)
+    nd = len(shape_of(a))
+    perm = tuple(range(nd))[::-1] if axes is None else tuple(normalize_axis(int(p), nd) for p in axes)
+    if perm == tuple(range(nd)):
+        return a
+    return ops.transpose(a, perm=perm)
+
+
+def permute_dims(a, axes=None):
+    return transpose(a, axes)
+
+
+def swapaxes(a, axis1, axis2):
+    a = _arr(a)
+    nd = len(shape_of(a))
+    perm = list(range(nd))
+    i, j = normalize_axis(axis1, nd), normalize_axis(axis2, nd)
+    perm[i], perm[j] = perm[j], perm[i]
+    return transpose(a, perm)
+
+
+def moveaxis(a, source, destination):
+    """``numpy.moveaxis`` (ints or sequences)."""
+    a = _arr(a)
+    nd = len(shape_of(a))
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    src = [normalize_axis(s, nd) for s in src]
+    dst = [normalize_axis(d, nd) for d in dst]
+    order = [i for i in range(nd) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return transpose(a, order)
+
+
+def expand_dims(a, axis):
+    a = _arr(a)
+    s = shape_of(a)
+    axes = normalize_axes(axis, len(s) + (1 if isinstance(axis, int) else len(axis)))
+    new = list(s)
+    for ax in axes:
+        new.insert(ax, 1)
+    return reshape(a, tuple(new))
+
+
+def squeeze(a, axis=None):
+    a = _arr(a)
+    s = shape_of(a)
+    if axis is None:
+        axes = tuple(i for i, n in enumerate(s) if n == 1)
+    else:
+        axes = normalize_axes(axis, len(s))
+        for ax in axes:
+            if s[ax] != 1:
+                raise ValueError("cannot select an axis to squeeze out which has size not equal to one")
+    return reshape(a, tuple(n for i, n in enumerate(s) if i not in axes))
+
+
+def broadcast_to(array, shape, subok=False):
+    """``numpy.broadcast_to``."""
+    array = _arr(array)
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    if shape_of(array) == shape:
+        return array
+    _np.broadcast_shapes(shape_of(array), shape)
+    return ops.broadcast_to(array, shape=shape)
+
+
+def broadcast_arrays(*args, subok=False):
+    args = [_arr(a) for a in args]
+    shape = _np.broadcast_shapes(*[shape_of(a) for a in args])
+    return tuple(broadcast_to(a, shape) for a in args)
+
+
+def atleast_1d(*arys):
+    out = [reshape(a, (1,)) if not shape_of(_arr(a)) else _arr(a) for a in arys]
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_2d(*arys):
+    out = []
+    for a in arys:
+        a = _arr(a)
+        nd = len(shape_of(a))
+        out.append(reshape(a, (1, 1)) if nd == 0 else reshape(a, (1,) + shape_of(a)) if nd == 1 else a)
+    return out[0] if len(out) == 1 else out
+
+
+def concatenate(arrays, axis=0, out=None, dtype=None, casting=None):
+    """``numpy.concatenate`` (``axis=None`` flattens first)."""
+    _no("concatenate", out=out)
+    arrays = [_arr(a) for a in arrays]
+    if axis is None:
+        arrays, axis = [ravel(a) for a in arrays], 0
+    if dtype is not None:
+        arrays = [astype(a, dtype) for a in arrays]
+    nd = len(shape_of(arrays[0]))
+    if nd == 0:
+        raise ValueError("zero-dimensional arrays cannot be concatenated")
+    axis = normalize_axis(axis, nd)
+    common = _np.result_type(*[dtype_of(a) for a in arrays])
+    arrays = [astype(a, common) for a in arrays]
+    if len(arrays) == 1:
+        return arrays[0]
+    if not builtins.any(_is_traced(a) for a in arrays):
+        return _np.concatenate(arrays, axis)
+    return ops.concatenate(*arrays, axis=axis)
+
+
+concat = concatenate
+
+
+def stack(arrays, axis=0, out=None, *, dtype=None, casting=None):
+    """``numpy.stack``."""
+    _no("stack", out=out)
+    arrays = [_arr(a) for a in arrays]
+    if not arrays:
+        raise ValueError("need at least one array to stack")
+    s = shape_of(arrays[0])
+    if builtins.any(shape_of(a) != s for a in arrays):
+        raise ValueError("all input arrays must have the same shape")
+    axis = normalize_axis(axis, len(s) + 1)
+    return concatenate([expand_dims(a, axis) for a in arrays], axis, dtype=dtype)
+
+
+def hstack(tup, *, dtype=None, casting=None):
+    arrs = atleast_1d(*tup) if len(tup) > 1 else [atleast_1d(tup[0])]
+    return concatenate(arrs, 0 if len(shape_of(arrs[0])) == 1 else 1, dtype=dtype)
+
+
+def vstack(tup, *, dtype=None, casting=None):
+    arrs = atleast_2d(*tup) if len(tup) > 1 else [atleast_2d(tup[0])]
+    return concatenate(arrs, 0, dtype=dtype)
+
+
+row_stack = vstack
+
+
+def column_stack(tup):
+    return concatenate([reshape(a, (-1, 1)) if len(shape_of(_arr(a))) < 2 else _arr(a) for a in tup], 1)
+
+
+def split(ary, indices_or_sections, axis=0):
+    """``numpy.split``: a list of slices."""
+    ary = _arr(ary)
+    axis = normalize_axis(axis, len(shape_of(ary)))
+    n = shape_of(ary)[axis]
+    if isinstance(indices_or_sections, int | _np.integer):
+        k = int(indices_or_sections)
+        if n % k:
+            raise ValueError("array split does not result in an equal division")
+        bounds = [i * (n // k) for i in range(k + 1)]
+    else:
+        bounds = [0] + [int(i) for i in indices_or_sections] + [n]
+    pre = (slice(None),) * axis
+    return [ops.index(ary, pre + (slice(lo, hi),)) for lo, hi in zip(bounds[:-1], bounds[1:])]
+
+
+def array_split(ary, indices_or_sections, axis=0):
+    ary = _arr(ary)
+    if isinstance(indices_or_sections, int | _np.integer):
+        n = shape_of(ary)[normalize_axis(axis, len(shape_of(ary)))]
+        k = int(indices_or_sections)
+        sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
+        indices_or_sections = list(_np.cumsum(sizes)[:-1])
+    return split(ary, indices_or_sections, axis)
+
+
+def hsplit(ary, indices_or_sections):
+    return split(ary, indices_or_sections, 1 if len(shape_of(_arr(ary))) > 1 else 0)
+
+
+def vsplit(ary, indices_or_sections):
+    return split(ary, indices_or_sections, 0)
+
+
+def tile(A, reps):
+    """``numpy.tile`` (broadcast and reshape)."""
+    A = _arr(A)
+    reps = (reps,) if isinstance(reps, int) else tuple(reps)
+    s = shape_of(A)
+    nd = builtins.max(len(s), len(reps))
+    s = (1,) * (nd - len(s)) + s
+    reps = (1,) * (nd - len(reps)) + reps
+    A = reshape(A, sum_tuples((1, n) for n in s))
+    A = broadcast_to(A, sum_tuples((r, n) for r, n in zip(reps, s)))
+    return reshape(A, tuple(r * n for r, n in zip(reps, s)))
+
+
+def sum_tuples(pairs) -> tuple:
+    out: tuple = ()
+    for p in pairs:
+        out += tuple(p)
+    return out
+
+
+def repeat(a, repeats, axis=None):
+    """``numpy.repeat``."""
+    a = _arr(a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = normalize_axis(axis, len(shape_of(a)))
+    if isinstance(repeats, int | _np.integer):
+        s = shape_of(a)
+        b = reshape(a, s[:axis + 1] + (1,) + s[axis + 1:])
+        b = broadcast_to(b, s[:axis + 1] + (int(repeats),) + s[axis + 1:])
+        return reshape(b, s[:axis] + (s[axis] * int(repeats),) + s[axis + 1:])
+    idx = _np.repeat(_np.arange(shape_of(a)[axis]), _np.asarray(concrete_or_none(repeats)))
+    return ops.index(a, (slice(None),) * axis + (idx,))
+
+
+def flip(m, axis=None):
+    """``numpy.flip``."""
+    m = _arr(m)
+    axes = normalize_axes(axis, len(shape_of(m)))
+    return ops.index(m, tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(len(shape_of(m)))))
+
+
+def fliplr(m):
+    return flip(m, 1)
+
+
+def flipud(m):
+    return flip(m, 0)
+
+
+def roll(a, shift, axis=None):
+    """``numpy.roll``."""
+    a = _arr(a)
+    if axis is None:
+        return reshape(roll(ravel(a), shift, 0), shape_of(a))
+    shifts = (shift,) if isinstance(shift, int) else tuple(shift)
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    if len(shifts) == 1 and len(axes) > 1:
+        shifts = shifts * len(axes)
+    for s, ax in zip(shifts, axes):
+        ax = normalize_axis(ax, len(shape_of(a)))
+        n = shape_of(a)[ax]
+        if n == 0:
+            continue
+        s = int(s) % n
+        if s:
+            pre = (slice(None),) * ax
+            a = concatenate([ops.index(a, pre + (slice(n - s, None),)), ops.index(a, pre + (slice(0, n - s),))], ax)
+    return a
+
+
+def _tri_mask(shape, k, lower):
+    n, m = shape[-2], shape[-1]
+    return _np.tri(n, m, k, dtype=bool) if lower else ~_np.tri(n, m, k - 1, dtype=bool)
+
+
+def tril(m, k=0):
+    m = _arr(m)
+    return ops.select(_tri_mask(shape_of(m), k, True), m, 0)
+
+
+def triu(m, k=0):
+    m = _arr(m)
+    return ops.select(_tri_mask(shape_of(m), k, False), m, 0)
+
+
+def diagonal(a, offset=0, axis1=0, axis2=1):
+    """``numpy.diagonal`` (the diagonal becomes the last axis)."""
+    a = _arr(a)
+    nd = len(shape_of(a))
+    a = moveaxis(a, (normalize_axis(axis1, nd), normalize_axis(axis2, nd)), (-2, -1))
+    n, m = shape_of(a)[-2:]
+    rows = _np.arange(builtins.max(0, -offset), builtins.min(n, m - offset)) if offset < m else _np.arange(0)
+    cols = rows + offset
+    return ops.index(a, (Ellipsis, rows, cols))
+
+
+def diag(v, k=0):
+    """``numpy.diag``: extract a diagonal, or build a diagonal matrix from a vector."""
+    v = _arr(v)
+    s = shape_of(v)
+    if len(s) == 2:
+        return diagonal(v, k)
+    if len(s) != 1:
+        raise ValueError("diag: input must be 1-D or 2-D")
+    n = s[0] + builtins.abs(k)
+    rows = _np.arange(s[0]) + builtins.max(0, -k)
+    return ops.scatter_add(v, rows, rows + k, idx=IndexSpec((Arr(0), Arr(1))), shape=(n, n))
+
+
+
+def pad(array, pad_width, mode="constant", **kwargs):
+    """``numpy.pad``: modes constant, edge, reflect, symmetric and wrap."""
+    array = _arr(array)
+    nd = len(shape_of(array))
+    widths = _np.broadcast_to(_np.asarray(pad_width, dtype=int), (nd, 2)).tolist()
+    widths = tuple((int(lo), int(hi)) for lo, hi in widths)
+    if mode == "constant":
+        value = kwargs.get("constant_values", 0)
+        if _is_traced(value) or _np.ndim(value) != 0:
+            raise _unsupported("pad", "a traced or per-axis constant_values")
+        return ops.pad(array, widths=widths, value=float(value) if is_float(array) else value)
+    if mode not in ("edge", "reflect", "symmetric", "wrap"):
+        raise _unsupported("pad", f"mode={mode!r}")
+    for ax, (lo, hi) in enumerate(widths):
+        n = shape_of(array)[ax]
+        idx = _np.arange(-lo, n + hi)
+        if mode == "edge":
+            idx = _np.clip(idx, 0, n - 1)
+        elif mode == "wrap":
+            idx = idx % n
+        else:
+            period = 2 * n - (2 if mode == "reflect" else 0)
+            idx = idx % period if period else idx * 0
+            idx = _np.where(idx >= n, period - idx - (0 if mode == "reflect" else 1), idx)
+        array = ops.index(array, (slice(None),) * ax + (idx,))
+    return array
