@@ -80,11 +80,31 @@ class Primitive:
         self.batch = rule
 
 
+# Families that :mod:`funcgrad.ops` does not import (SciPy's special functions need SciPy, which
+# ``import funcgrad`` must not import): loaded when a name is not found, e.g. in a fresh process
+# unpickling an IR that holds ``erf``.
+_LAZY_FAMILIES = ("funcgrad.ops.special",)
+
+
 def lookup(name: str) -> Primitive:
     """The registered primitive called ``name``."""
     import funcgrad.ops  # noqa: F401  (registers every primitive)
 
-    return REGISTRY[name]
+    prim = REGISTRY.get(name)
+    if prim is None:
+        import importlib
+
+        missing = []
+        for module in _LAZY_FAMILIES:
+            try:
+                importlib.import_module(module)
+            except ImportError as err:
+                missing.append(f"{module} ({err})")
+            if name in REGISTRY:
+                return REGISTRY[name]
+        raise KeyError(f"no primitive named {name!r} is registered" +
+                       (f"; these could not be imported: {', '.join(missing)}" if missing else ""))
+    return prim
 
 
 from funcgrad.core.trace import bind  # noqa: E402

@@ -7,6 +7,8 @@ silent wrong or zero derivative.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from funcgrad import numpy as fnp
@@ -48,12 +50,38 @@ _REDUCE = {np.add: fnp.sum, np.multiply: fnp.prod, np.maximum: fnp.max, np.minim
 _ACCUMULATE = {np.add: fnp.cumsum, np.multiply: fnp.cumprod}
 
 
+def _scipy_ufunc(ufunc):
+    """Our version of a ``scipy.special`` ufunc (``None`` if it is not one, or we have none)."""
+    special = sys.modules.get("scipy.special")
+    name = ufunc.__name__
+    if special is None or getattr(special, name, None) is not ufunc:
+        return None
+    from funcgrad.scipy import special as ours  # imported on first use: it loads funcgrad.ops.special
+
+    return ours.UFUNCS.get(name, False)
+
+
 def dispatch_ufunc(ufunc, method, inputs, kwargs):
     """``__array_ufunc__`` of traced values."""
     if method == "__call__" and not kwargs:
         prim = DIRECT_UFUNCS.get(ufunc)
         if prim is not None:
             return prim(*[fnp.asarray(x) if isinstance(x, list | tuple) else x for x in inputs])
+    if ufunc not in UFUNCS:
+        fn = _scipy_ufunc(ufunc)
+        if fn is not None:
+            if fn is False or method != "__call__":
+                suffix = "" if method == "__call__" else f".{method}"
+                raise NotImplementedError(f"funcgrad does not support scipy.special.{ufunc.__name__}{suffix} on "
+                                          f"traced values; funcgrad.scipy.special lists the supported functions")
+            if kwargs.get("out") is not None:
+                raise TypeError(f"scipy.special.{ufunc.__name__}: out= cannot receive a traced value (traced "
+                                f"arrays are immutable); assign the result instead")
+            extra = sorted(k for k, v in kwargs.items() if k != "out" and v is not None)
+            if extra:
+                raise NotImplementedError(f"scipy.special.{ufunc.__name__} on traced values: the argument(s) "
+                                          f"{', '.join(extra)}= are not supported")
+            return fn(*inputs)
     if kwargs.get("out") is not None:
         raise TypeError(f"numpy.{ufunc.__name__}: out= cannot receive a traced value (traced arrays are "
                         f"immutable); assign the result instead")
