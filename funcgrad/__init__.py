@@ -48,6 +48,6 @@ def __dir__():
 __all__ = [
     "ConcretizationError", "IR", "UnexpectedTracerError", "autograd", "checkpoint", "cond", "custom_jvp", "custom_vjp",
     "fori_loop", "grad", "hessian", "hvp", "jacfwd", "jacobian", "jacrev", "jit", "jvp", "linearize", "make_ir", "nn",
-    "numpy", "optim", "profiler", "remat", "scan", "sparse", "stop_gradient", "testing", "tree", "value_and_grad", "vhp", "vjp",
-    "vmap", "while_loop",
+    "numpy", "optim", "profiler", "remat", "scan", "sparse", "stop_gradient", "testing", "tree", "value_and_grad",
+    "vhp", "vjp", "vmap", "while_loop",
 ]

@@ -293,7 +293,7 @@ def _reduction(ctx: Context, eqn, ins: list[Dep]) -> list[Dep]:
     if not prim.differentiable or not _inexact(out) or ins[0].p is None:
         return [NONE]
     x = eqn.ins[0].aval
-    axes, keepdims = eqn.params["axes"], eqn.params["keepdims"]
+    axes = eqn.params["axes"]
     kept = tuple(1 if i in axes else n for i, n in enumerate(x.shape))
     target = np.broadcast_to(_elements(kept), x.shape).ravel()
     source = np.arange(_size(x))
