@@ -78,3 +78,19 @@ def astype(x: Any, dtype: Any, copy: bool = True) -> Any:
     if dtype_of(x) == dtype:
         return x
     return ops.convert(x, dtype=dtype)
+
+
+def _value_of(name: str, x: Any) -> Any:
+    """The concrete value of ``x`` for a function whose output shape depends on values."""
+    if not _is_traced(x):
+        return asarray(x)
+    from funcgrad.core.trace import ConcretizationError
+
+    try:
+        return _np.asarray(x._concrete())
+    except ConcretizationError:
+        raise ConcretizationError(
+            f"funcgrad.numpy.{name}: the shape of its output depends on the values of its input {x.aval}, "
+            f"which are unknown here (under fg.jit only shapes and dtypes are known, and under fg.vmap "
+            f"values differ between batch elements). Call {name} outside fg.jit / fg.vmap and pass its "
+            f"result in as an argument.") from None

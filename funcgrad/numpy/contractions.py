@@ -7,10 +7,10 @@ import builtins
 import numpy as _np
 
 from funcgrad import ops
-from funcgrad.numpy._base import _arr, _no, _unsupported
+from funcgrad.numpy._base import _arr, _is_traced, _no, _unsupported
 from funcgrad.numpy.elementwise import multiply
 from funcgrad.numpy.shapes import broadcast_to, moveaxis, ravel, reshape, squeeze, stack, sum_tuples
-from funcgrad.ops.util import normalize_axis, shape_of
+from funcgrad.ops.util import dtype_of, normalize_axis, shape_of
 
 
 def matmul(a, b, /, out=None, **kw):
@@ -121,3 +121,80 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     b0, b1, b2 = (ops.index(b, (Ellipsis, i)) for i in range(3))
     c = stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], -1)
     return moveaxis(c, -1, axisc)
+
+
+def polyval(p, x):
+    """``numpy.polyval``: the polynomial with coefficients ``p`` (highest power first) at ``x``, by Horner's
+    rule; differentiable in both.
+
+    >>> polyval(_np.array([1.0, 0.0, -1.0]), _np.array([2.0, 3.0])).tolist()
+    [3.0, 8.0]
+    """
+    p, x = _arr(p), _arr(x)
+    if len(shape_of(p)) != 1:
+        raise ValueError("funcgrad.numpy.polyval: p must be a 1-D array of coefficients")
+    y = _np.zeros(shape_of(x), _np.result_type(dtype_of(x), dtype_of(p)))
+    for i in range(shape_of(p)[0]):
+        y = y * x + ops.index(p, (i,))
+    return y
+
+
+def _convolve_full(a, v):
+    """The full discrete convolution of 1-D ``a`` and ``v``: windows of the padded longer one times the
+    reversed shorter one."""
+    if shape_of(v)[0] > shape_of(a)[0]:
+        a, v = v, a
+    n, m = shape_of(a)[0], shape_of(v)[0]
+    padded = ops.pad(a, widths=((m - 1, m - 1),), value=0.0) if m > 1 else a
+    windows = ops.index(padded, (_np.arange(n + m - 1)[:, None] + _np.arange(m)[None, :],))
+    return dot(windows, ops.index(v, (slice(None, None, -1),)))
+
+
+def _conv_mode(name, a, v, mode):
+    a, v = _arr(a), _arr(v)
+    if len(shape_of(a)) != 1 or len(shape_of(v)) != 1:
+        raise ValueError(f"funcgrad.numpy.{name}: a and v must be 1-D")
+    if not shape_of(a)[0] or not shape_of(v)[0]:
+        raise ValueError(f"funcgrad.numpy.{name}: inputs cannot be empty")
+    if mode not in ("full", "same", "valid"):
+        raise ValueError(f"funcgrad.numpy.{name}: mode must be 'full', 'same' or 'valid', not {mode!r}")
+    return a, v
+
+
+def _crop(full, n, m, mode):
+    if mode == "full":
+        return full
+    if mode == "same":
+        length, start = builtins.max(n, m), (builtins.min(n, m) - 1) // 2
+    else:
+        length, start = builtins.max(n, m) - builtins.min(n, m) + 1, builtins.min(n, m) - 1
+    return ops.index(full, (slice(start, start + length),))
+
+
+def convolve(a, v, mode="full"):
+    """``numpy.convolve`` of 1-D arrays (modes full, same, valid), bilinear in ``a`` and ``v``.
+
+    >>> convolve(_np.array([1.0, 2.0, 3.0]), _np.array([0.0, 1.0, 0.5])).tolist()
+    [0.0, 1.0, 2.5, 4.0, 1.5]
+    """
+    a, v = _conv_mode("convolve", a, v, mode)
+    if not (_is_traced(a) or _is_traced(v)):
+        return _np.convolve(a, v, mode)
+    return _crop(_convolve_full(a, v), shape_of(a)[0], shape_of(v)[0], mode)
+
+
+def correlate(a, v, mode="valid"):
+    """``numpy.correlate`` of real 1-D arrays (modes valid, same, full): ``convolve(a, v[::-1])``.
+
+    >>> correlate(_np.array([1.0, 2.0, 3.0]), _np.array([0.0, 1.0, 0.5])).tolist()
+    [3.5]
+    """
+    a, v = _conv_mode("correlate", a, v, mode)
+    if not (_is_traced(a) or _is_traced(v)):
+        return _np.correlate(a, v, mode)
+    n, m = shape_of(a)[0], shape_of(v)[0]
+    full = _convolve_full(a, ops.index(v, (slice(None, None, -1),)))
+    if mode == "same" and m > n:  # NumPy centres the window on the other side of the middle here
+        start = (n - 1) - (n - 1) // 2
+        return ops.index(full, (slice(start, start + m),))
+    return _crop(full, n, m, mode)

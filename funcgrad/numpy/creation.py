@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import operator as _operator
+
 import numpy as _np
 
 from funcgrad.numpy._base import _arr, _is_traced, astype
@@ -35,4 +37,108 @@ def copy(a, order="K", subok=False):
     return a.copy() if isinstance(a, _np.ndarray) else a
 
 
-from numpy import arange, empty, eye, full, identity, linspace, logspace, ones, tri, zeros  # noqa: E402,F401
+from numpy import arange, empty, eye, full, identity, ones, tri, zeros  # noqa: E402,F401
+
+
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *, device=None):
+    """``numpy.linspace``, differentiable in ``start`` and ``stop`` (scalars or arrays).
+
+    >>> linspace(0.0, 1.0, 5).tolist()
+    [0.0, 0.25, 0.5, 0.75, 1.0]
+    """
+    if not (_is_traced(start) or _is_traced(stop)):
+        return _np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
+    from funcgrad import ops
+    from funcgrad.numpy.shapes import concatenate, moveaxis, reshape
+
+    num = _operator.index(num)
+    if num < 0:
+        raise ValueError(f"Number of samples, {num}, must be non-negative.")
+    if dtype is not None and not _np.issubdtype(dtype, _np.floating):
+        raise TypeError(f"funcgrad.numpy.linspace: dtype={_np.dtype(dtype)} on traced endpoints has no derivative; "
+                        f"use a float dtype and round the result")
+    start, stop = _arr(start), _arr(stop)
+    dt = _np.result_type(dtype_of(start), dtype_of(stop), 1.0) if dtype is None else _np.dtype(dtype)
+    start, stop = astype(start, dt), astype(stop, dt)
+    div = (num - 1) if endpoint else num
+    delta = stop - start
+    nd = len(shape_of(delta))
+    y = _np.arange(0, num, dtype=dt).reshape((-1,) + (1,) * nd)
+    step = delta / div if div > 0 else delta * _np.nan
+    y = (y * step if div > 0 else y * delta) + start
+    if endpoint and num > 1:
+        y = concatenate([ops.index(y, (slice(0, -1),)), reshape(broadcast_to(stop, shape_of(y)[1:]),
+                                                                (1,) + shape_of(y)[1:])], 0)
+    if axis != 0:
+        y = moveaxis(y, 0, axis)
+    return (y, step) if retstep else y
+
+
+def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
+    """``numpy.logspace``: ``base ** linspace(start, stop)``, differentiable in ``start``, ``stop`` and ``base``.
+
+    >>> logspace(0.0, 2.0, 3).tolist()
+    [1.0, 10.0, 100.0]
+    """
+    if not (_is_traced(start) or _is_traced(stop) or _is_traced(base)):
+        return _np.logspace(start, stop, num, endpoint, base, dtype, axis)
+    from funcgrad.numpy.elementwise import power
+    from funcgrad.numpy.shapes import expand_dims
+
+    y = linspace(start, stop, num=num, endpoint=endpoint, axis=axis)
+    base = _arr(base)
+    if shape_of(base):
+        base = expand_dims(base, axis)
+    out = power(base, y)
+    return out if dtype is None else astype(out, dtype)
+
+
+def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
+    """``numpy.meshgrid``: coordinate arrays from 1-D coordinate vectors (``'xy'`` or ``'ij'`` indexing).
+
+    >>> [g.shape for g in meshgrid(_np.arange(3.0), _np.arange(2.0))]
+    [(2, 3), (2, 3)]
+    """
+    from funcgrad.numpy.shapes import ravel, reshape
+
+    if indexing not in ("xy", "ij"):
+        raise ValueError("Valid values for `indexing` are 'xy' and 'ij'.")
+    nd = len(xi)
+    shapes = [(1,) * i + (-1,) + (1,) * (nd - i - 1) for i in range(nd)]
+    if indexing == "xy" and nd > 1:
+        shapes[0], shapes[1] = (1, -1) + (1,) * (nd - 2), (-1, 1) + (1,) * (nd - 2)
+    out = [reshape(ravel(_arr(x)), s) for x, s in zip(xi, shapes)]
+    if not sparse:
+        shape = _np.broadcast_shapes(*[shape_of(o) for o in out])
+        out = [broadcast_to(o, shape) for o in out]
+    return tuple(out)
+
+
+def diagflat(v, k=0):
+    """``numpy.diagflat``: a 2-D array with the flattened ``v`` on diagonal ``k``.
+
+    >>> diagflat(_np.array([[1.0, 2.0]])).tolist()
+    [[1.0, 0.0], [0.0, 2.0]]
+    """
+    from funcgrad.numpy.shapes import diag, ravel
+
+    return diag(ravel(_arr(v)), k)
+
+
+def vander(x, N=None, increasing=False):
+    """``numpy.vander``: columns are powers of ``x`` (derivative ``k x^(k-1)``, and 0 for ``x^0``).
+
+    >>> vander(_np.array([2.0, 3.0]), 3).tolist()
+    [[4.0, 2.0, 1.0], [9.0, 3.0, 1.0]]
+    """
+    from funcgrad.numpy.elementwise import power
+    from funcgrad.numpy.shapes import reshape
+
+    x = _arr(x)
+    if len(shape_of(x)) != 1:
+        raise ValueError("x must be a one-dimensional array or sequence.")
+    n = shape_of(x)[0] if N is None else int(N)
+    powers = _np.arange(n) if increasing else _np.arange(n)[::-1].copy()
+    if not _is_traced(x):
+        return _np.vander(x, N, increasing)
+    return power(reshape(x, (-1, 1)), powers)

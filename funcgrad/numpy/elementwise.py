@@ -7,7 +7,7 @@ import numpy as _np
 from funcgrad import ops
 from funcgrad.numpy._base import _arr, _is_traced, _no, astype
 from funcgrad.numpy.constants import float64, pi
-from funcgrad.ops.util import dtype_of
+from funcgrad.ops.util import dtype_of, shape_of
 
 
 def _unary(prim):
@@ -195,3 +195,172 @@ def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **kw):
 def heaviside(x, h0, /, **kw):
     x = _arr(x)
     return where(ops.greater(x, 0), 1.0, where(ops.equal(x, 0), h0, 0.0))
+
+
+def _real_only(name, x):
+    x = _arr(x)
+    if _np.issubdtype(dtype_of(x), _np.complexfloating):
+        raise TypeError(f"funcgrad.numpy.{name}: complex input is not supported (funcgrad differentiates real "
+                        f"arrays); pass the real and imaginary parts as separate real arrays")
+    return x
+
+
+def copysign(x1, x2, /, out=None, **kw):
+    """``numpy.copysign``: ``|x1|`` with the sign of ``x2``; derivative ``±1`` in ``x1``, ``0`` in ``x2``.
+
+    >>> copysign(_np.array([1.0, -2.0]), -1.0).tolist()
+    [-1.0, -2.0]
+    """
+    _no("copysign", out=out)
+    x1, x2 = _real_only("copysign", x1), _real_only("copysign", x2)
+    if not _np.issubdtype(dtype_of(x1), _np.floating):
+        x1 = astype(x1, _np.result_type(dtype_of(x1), 1.0))
+    return where(ops.equal(ops.signbit(x1), ops.signbit(x2)), x1, ops.neg(x1))
+
+
+def ldexp(x1, x2, /, out=None, **kw):
+    """``numpy.ldexp``: ``x1 * 2**x2`` for integer ``x2`` (derivative in ``x1`` only).
+
+    >>> float(ldexp(3.0, 2))
+    12.0
+    """
+    _no("ldexp", out=out)
+    x1, x2 = _real_only("ldexp", x1), _arr(x2)
+    if not _np.issubdtype(dtype_of(x2), _np.integer):
+        raise TypeError("funcgrad.numpy.ldexp: the exponent x2 must be an integer array or int, "
+                        f"not {dtype_of(x2)}; use x1 * 2.0 ** x2 for a float exponent")
+    if not _np.issubdtype(dtype_of(x1), _np.floating):
+        x1 = astype(x1, float64)
+    if _is_traced(x2):
+        return ops.mul(x1, ops.exp2(astype(x2, dtype_of(x1))))
+    return ops.mul(x1, _np.ldexp(_np.ones((), dtype_of(x1)), x2))
+
+
+def frexp(x, /, out=None, **kw):
+    """``numpy.frexp``: ``(mantissa, exponent)`` with ``x = mantissa * 2**exponent``; the mantissa's
+    derivative is ``2**-exponent``, the exponent has none.
+
+    >>> [v.tolist() for v in frexp(_np.array([8.0, -0.75]))]
+    [[0.5, -0.75], [4, 0]]
+    """
+    _no("frexp", out=out)
+    x = _real_only("frexp", x)
+    if not _np.issubdtype(dtype_of(x), _np.floating):
+        x = astype(x, float64)
+    e = ops.frexp_exponent(x)
+    return ldexp(x, ops.neg(e)), e
+
+
+def modf(x, /, out=None, **kw):
+    """``numpy.modf``: ``(fractional part, integral part)``; derivatives ``1`` and ``0``.
+
+    >>> [v.tolist() for v in modf(_np.array([2.5, -1.25]))]
+    [[0.5, -0.25], [2.0, -1.0]]
+    """
+    _no("modf", out=out)
+    x = _real_only("modf", x)
+    if not _np.issubdtype(dtype_of(x), _np.floating):
+        x = astype(x, float64)
+    whole = ops.trunc(x)
+    return where(ops.isinf(x), copysign(0.0, x), ops.sub(x, whole)), whole
+
+
+def i0(x):
+    """``numpy.i0``, the modified Bessel function of order 0; its derivative is ``I1``.
+
+    >>> print(f"{float(i0(1.0)):.6f}")
+    1.266066
+    """
+    x = _real_only("i0", x)
+    return ops.i0(x)
+
+
+def real(val):
+    """``numpy.real`` of a real array: the array itself.
+
+    >>> real(_np.array([1.0, -2.0])).tolist()
+    [1.0, -2.0]
+    """
+    return _real_only("real", val)
+
+
+def imag(val):
+    """``numpy.imag`` of a real array: zeros (no derivative).
+
+    >>> imag(_np.array([1.0, -2.0])).tolist()
+    [0.0, 0.0]
+    """
+    val = _real_only("imag", val)
+    return _np.zeros(shape_of(val), dtype_of(val))
+
+
+def conjugate(x, /, out=None, **kw):
+    """``numpy.conjugate`` of a real array: the array itself.
+
+    >>> conjugate(_np.array([1.0, -2.0])).tolist()
+    [1.0, -2.0]
+    """
+    _no("conjugate", out=out)
+    return _real_only("conjugate", x)
+
+
+conj = conjugate
+
+
+def angle(z, deg=False):
+    """``numpy.angle`` of a real array: ``pi`` where ``z < 0``, else ``0`` (no derivative).
+
+    >>> angle(_np.array([1.0, -2.0])).tolist()
+    [0.0, 3.141592653589793]
+    """
+    z = _real_only("angle", z)
+    half_turn = 180.0 if deg else pi
+    if not _np.issubdtype(dtype_of(z), _np.floating):
+        z = astype(z, float64)
+    return where(ops.signbit(z), _np.asarray(half_turn, dtype_of(z)), _np.zeros((), dtype_of(z)))
+
+
+def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    """``numpy.nan_to_num``: NaN and infinities replaced by finite numbers (derivative 0 there).
+
+    >>> nan_to_num(_np.array([_np.nan, 1.0, -_np.inf]), neginf=-9.0).tolist()
+    [0.0, 1.0, -9.0]
+    """
+    x = _real_only("nan_to_num", x)
+    if not _np.issubdtype(dtype_of(x), _np.floating):
+        return x
+    info = _np.finfo(dtype_of(x))
+    big = float(info.max) if posinf is None else posinf
+    small = float(info.min) if neginf is None else neginf
+    x = where(ops.isnan(x), nan, x)
+    x = where(ops.logical_and(ops.isinf(x), ops.greater(x, 0)), big, x)
+    return where(ops.logical_and(ops.isinf(x), ops.less(x, 0)), small, x)
+
+
+def select(condlist, choicelist, default=0):
+    """``numpy.select``: from the first true condition's choice; the derivative flows to that choice.
+
+    >>> x = _np.array([-1.0, 0.5, 2.0])
+    >>> select([x < 0, x > 1], [-x, x * 10], default=7.0).tolist()
+    [1.0, 7.0, 20.0]
+    """
+    condlist, choicelist = list(condlist), list(choicelist)
+    if len(condlist) != len(choicelist):
+        raise ValueError("select: list of cases must be same length as list of conditions")
+    if not condlist:
+        raise ValueError("select with an empty condition list is not possible")
+    choices = [_arr(c) for c in choicelist] + [_arr(default)]
+    common = _np.result_type(*[dtype_of(c) for c in choices])
+    out = astype(choices[-1], common)
+    for cond, choice in zip(condlist[::-1], choices[-2::-1]):
+        cond = _arr(cond)
+        if dtype_of(cond) != _np.bool_:
+            raise TypeError(f"funcgrad.numpy.select: invalid entry in condlist: should be boolean ndarray, "
+                            f"not {dtype_of(cond)}")
+        out = where(cond, astype(choice, common), out)
+    shape = _np.broadcast_shapes(*[shape_of(_arr(c)) for c in condlist + choices])
+    if shape_of(out) != shape:
+        from funcgrad.numpy.shapes import broadcast_to  # shapes builds on this module
+
+        out = broadcast_to(out, shape)
+    return out

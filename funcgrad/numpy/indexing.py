@@ -11,6 +11,8 @@ from funcgrad.core.trace import Tracer, concrete_or_none
 from funcgrad.numpy._base import _arr, _is_traced, _no, asarray, astype
 from funcgrad.numpy.elementwise import maximum, minimum
 from funcgrad.numpy.shapes import broadcast_to, ravel
+from funcgrad.ops.indexing import searchsorted as _searchsorted_p
+from funcgrad.ops.reductions import argsort as _argsort_p
 from funcgrad.ops.util import dtype_of, is_float, normalize_axis, shape_of
 
 
@@ -111,3 +113,184 @@ class at:
 
     def __getitem__(self, key) -> _IndexUpdate:
         return _IndexUpdate(self.x, key)
+
+
+def _sort_axis(a, axis, name):
+    a = _arr(a)
+    if axis is None:
+        return ravel(a), 0
+    if not shape_of(a):
+        raise _np.exceptions.AxisError(f"{name}: axis {axis} is out of bounds for a 0-d array")
+    return a, normalize_axis(axis, len(shape_of(a)))
+
+
+def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
+    """``numpy.argsort`` (stable: ties keep their order); integer output, no derivative.
+
+    >>> argsort(_np.array([3.0, 1.0, 2.0])).tolist()
+    [1, 2, 0]
+    """
+    _no("argsort", order=order)
+    a, axis = _sort_axis(a, axis, "argsort")
+    return _argsort_p(a, axis=axis)
+
+
+def sort(a, axis=-1, kind=None, order=None, *, stable=None):
+    """``numpy.sort``: a gather by the stable ``argsort``, so each output's derivative goes to the input
+    it came from (of tied inputs, to the one NumPy's stable sort puts there).
+
+    >>> sort(_np.array([3.0, 1.0, 2.0])).tolist()
+    [1.0, 2.0, 3.0]
+    """
+    _no("sort", order=order)
+    a, axis = _sort_axis(a, axis, "sort")
+    if not _is_traced(a):
+        return _np.sort(a, axis=axis, kind="stable")
+    return take_along_axis(a, _argsort_p(ops.stop_gradient(a), axis=axis), axis)
+
+
+def searchsorted(a, v, side="left", sorter=None):
+    """``numpy.searchsorted``: insertion positions of ``v`` in the sorted 1-D ``a`` (no derivative).
+
+    >>> searchsorted(_np.array([1.0, 2.0, 3.0]), _np.array([2.5, 0.0])).tolist()
+    [2, 0]
+    """
+    if side not in ("left", "right"):
+        raise ValueError(f"funcgrad.numpy.searchsorted: side must be 'left' or 'right', not {side!r}")
+    a, v = _arr(a), _arr(v)
+    if len(shape_of(a)) != 1:
+        raise ValueError("funcgrad.numpy.searchsorted: a must be 1-D")
+    if sorter is not None:
+        a = take(a, sorter)
+    if not (_is_traced(a) or _is_traced(v)):
+        return _np.searchsorted(a, v, side=side)
+    return _searchsorted_p(ops.stop_gradient(a), ops.stop_gradient(v), side=side)
+
+
+def digitize(x, bins, right=False):
+    """``numpy.digitize``: the index of the bin each ``x`` falls in (monotonic ``bins``; no derivative).
+
+    >>> digitize(_np.array([0.5, 1.5, 3.0]), _np.array([1.0, 2.0])).tolist()
+    [0, 1, 2]
+    """
+    x, bins = _arr(x), _arr(bins)
+    if not (_is_traced(x) or _is_traced(bins)):
+        return _np.digitize(x, bins, right)
+    if len(shape_of(bins)) != 1:
+        raise ValueError("funcgrad.numpy.digitize: bins must be 1-D")
+    side = "left" if right else "right"
+    n = shape_of(bins)[0]
+    if n < 2:
+        return searchsorted(bins, x, side)
+    b = concrete_or_none(bins)
+    if b is None:
+        raise ValueError("funcgrad.numpy.digitize: traced bins need a concrete value to tell increasing from "
+                         "decreasing; pass bins as a NumPy array")
+    b = _np.asarray(b)
+    if b[-1] >= b[0]:
+        return searchsorted(b, x, side)
+    return n - searchsorted(b[::-1].copy(), x, side)
+
+
+def choose(a, choices, out=None, mode="raise"):
+    """``numpy.choose``: ``choices[a[i]][i]``; the derivative flows to the chosen entries.
+
+    >>> choose(_np.array([1, 0]), [_np.array([1.0, 2.0]), _np.array([3.0, 4.0])]).tolist()
+    [3.0, 2.0]
+    """
+    from funcgrad.numpy.elementwise import select
+
+    _no("choose", out=out)
+    a = _arr(a)
+    if not _np.issubdtype(dtype_of(a), _np.integer):
+        raise TypeError(f"funcgrad.numpy.choose: a must hold integers, not {dtype_of(a)}")
+    choices = [_arr(c) for c in choices]
+    n = len(choices)
+    if mode == "wrap":
+        a = a % n
+    elif mode == "clip":
+        a = minimum(maximum(a, 0), n - 1)
+    elif mode == "raise":
+        v = concrete_or_none(a)
+        if v is not None and _np.size(v) and (_np.min(v) < 0 or _np.max(v) >= n):
+            raise ValueError("funcgrad.numpy.choose: invalid entry in choice array")
+    else:
+        raise ValueError(f"funcgrad.numpy.choose: mode must be 'raise', 'wrap' or 'clip', not {mode!r}")
+    if not n:
+        raise ValueError("funcgrad.numpy.choose: choices must not be empty")
+    return select([ops.equal(a, k) for k in range(n)], choices,
+                  default=_np.zeros((), _np.result_type(*[dtype_of(c) for c in choices])))
+
+
+def fill_diagonal(a, val, wrap=False, *, inplace=True):
+    """``numpy.fill_diagonal``, functional: ``fill_diagonal(a, val, inplace=False)`` returns a new array
+    (derivatives flow to ``a`` off the diagonal and to ``val`` on it). Traced arrays cannot be changed in
+    place, so the default ``inplace=True`` (NumPy's call) works only on NumPy arrays.
+
+    >>> fill_diagonal(_np.zeros((2, 2)), 5.0, inplace=False).tolist()
+    [[5.0, 0.0], [0.0, 5.0]]
+    """
+    if inplace:
+        if _is_traced(a) or _is_traced(val):
+            raise TypeError("funcgrad.numpy.fill_diagonal: traced arrays are immutable, so it cannot fill a "
+                            "diagonal in place; use a = fnp.fill_diagonal(a, val, inplace=False), which "
+                            "returns a new array")
+        return _np.fill_diagonal(a, val, wrap)
+    a, val = _arr(a), _arr(val)
+    s = shape_of(a)
+    if len(s) < 2:
+        raise ValueError("funcgrad.numpy.fill_diagonal: array must be at least 2-d")
+    if len(s) == 2:
+        step = s[1] + 1
+        end = None if wrap else s[1] * s[1]
+    else:
+        if builtins.any(n != s[0] for n in s):
+            raise ValueError("funcgrad.numpy.fill_diagonal: all dimensions of input must be of equal length")
+        step = 1 + int(_np.cumprod(s[:-1]).sum())
+        end = None
+    total = int(_np.prod(s, dtype=_np.int64))
+    idx = _np.arange(total)[:end:step]
+    flat_val = ravel(astype(val, dtype_of(a)) if is_float(a) else val)
+    nv = shape_of(flat_val)[0]
+    if nv == 0 or idx.size == 0:
+        return a
+    vals = take(flat_val, _np.arange(idx.size) % nv)
+    from funcgrad.numpy.shapes import reshape
+
+    return reshape(at(ravel(a))[idx].set(vals), s)
+
+
+def interp(x, xp, fp, left=None, right=None, period=None):
+    """``numpy.interp``: piecewise-linear interpolation, differentiable in ``x``, ``xp``, ``fp``, ``left`` and
+    ``right``. At a knot the derivative in ``x`` is the slope of the segment to its right (at the last knot,
+    of the segment to its left); outside ``[xp[0], xp[-1]]`` it is 0.
+
+    >>> interp(_np.array([0.5, 2.5]), _np.array([0.0, 1.0, 2.0]), _np.array([0.0, 10.0, 30.0])).tolist()
+    [5.0, 30.0]
+    """
+    from funcgrad.numpy.elementwise import where
+
+    if period is not None:
+        from funcgrad.numpy._base import _unsupported
+
+        raise _unsupported("interp", "period= (a periodic interpolation)")
+    x, xp, fp = _arr(x), _arr(xp), _arr(fp)
+    if len(shape_of(xp)) != 1 or shape_of(xp) != shape_of(fp):
+        raise ValueError("funcgrad.numpy.interp: xp and fp must be 1-D sequences of the same length")
+    n = shape_of(xp)[0]
+    if n == 0:
+        raise ValueError("funcgrad.numpy.interp: array of sample points is empty")
+    dtype = _np.result_type(dtype_of(x), dtype_of(xp), dtype_of(fp), 1.0)
+    x, xp, fp = astype(x, dtype), astype(xp, dtype), astype(fp, dtype)
+    if not builtins.any(_is_traced(v) for v in (x, xp, fp, left, right)):
+        return _np.interp(x, xp, fp, left, right)
+    lo_val = take(fp, 0) if left is None else _arr(left)
+    hi_val = take(fp, n - 1) if right is None else _arr(right)
+    if n == 1:
+        y = take(fp, 0) + 0.0 * x
+    else:
+        i = minimum(maximum(searchsorted(xp, x, "right"), 1), n - 1)
+        x0, x1, y0, y1 = take(xp, i - 1), take(xp, i), take(fp, i - 1), take(fp, i)
+        y = y0 + (x - x0) * ((y1 - y0) / (x1 - x0))
+    y = where(ops.less(x, take(xp, 0)), lo_val, y)
+    return where(ops.greater(x, take(xp, n - 1)), hi_val, y)

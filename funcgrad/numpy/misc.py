@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import builtins
+
 import numpy as _np
 
-from funcgrad.numpy._base import _arr, _is_traced
+from funcgrad.numpy._base import _arr, _is_traced, _value_of
 from funcgrad.numpy.constants import pi
-from funcgrad.numpy.elementwise import absolute, equal, less_equal, sin, where
+from funcgrad.numpy.elementwise import absolute, equal, less_equal, not_equal, sin, where
 from funcgrad.numpy.reductions import all
 from funcgrad.numpy.shapes import shape
-from funcgrad.ops.util import dtype_of
+from funcgrad.ops.util import dtype_of, shape_of
 
 
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -33,3 +35,153 @@ def sinc(x):
     x = _arr(x)
     px = pi * where(equal(x, 0), 1.0, x)
     return where(equal(x, 0), 1.0, sin(px) / px)
+
+
+# ----------------------------------------------------------------------------- values without derivatives
+# Integer results, or results whose shape depends on the input's values: computed on the concrete
+# value (so they fail under fg.jit and fg.vmap with an error naming them), except where the shape
+# is fixed (count_nonzero, unravel_index, histogram with a bin count and a range), which trace.
+
+def count_nonzero(a, axis=None, *, keepdims=False):
+    """``numpy.count_nonzero`` along ``axis`` (traces under jit and vmap; no derivative).
+
+    >>> int(count_nonzero(_np.array([0.0, 1.5, -2.0])))
+    2
+    """
+    from funcgrad.numpy.reductions import sum
+
+    a = _arr(a)
+    if not _is_traced(a):
+        return _np.count_nonzero(a, axis, keepdims=keepdims)
+    return sum(not_equal(a, 0), axis, keepdims=keepdims)
+
+
+def unravel_index(indices, shape, order="C"):
+    """``numpy.unravel_index``: a tuple of coordinate arrays (traces; no derivative).
+
+    >>> [int(i) for i in unravel_index(7, (3, 4))]
+    [1, 3]
+    """
+    from funcgrad.numpy.elementwise import floor_divide, mod
+
+    indices = _arr(indices)
+    if not _is_traced(indices):
+        return _np.unravel_index(indices, shape, order=order)
+    if order not in ("C", "F"):
+        raise ValueError("only 'C' or 'F' order is permitted")
+    if not _np.issubdtype(dtype_of(indices), _np.integer):
+        raise TypeError(f"funcgrad.numpy.unravel_index: indices must be integers, not {dtype_of(indices)}")
+    shape = (int(shape),) if isinstance(shape, int | _np.integer) else tuple(int(n) for n in shape)
+    dims = shape if order == "C" else shape[::-1]
+    out, rest = [], indices
+    for n in dims[::-1]:
+        out.append(mod(rest, n))
+        rest = floor_divide(rest, n)
+    out = out[::-1]
+    return tuple(out if order == "C" else out[::-1])
+
+
+def argwhere(a):
+    """``numpy.argwhere`` (needs the concrete value; no derivative).
+
+    >>> argwhere(_np.array([0.0, 2.0, 3.0])).tolist()
+    [[1], [2]]
+    """
+    return _np.argwhere(_value_of("argwhere", a))
+
+
+def flatnonzero(a):
+    """``numpy.flatnonzero`` (needs the concrete value; no derivative).
+
+    >>> flatnonzero(_np.array([0.0, 2.0, 3.0])).tolist()
+    [1, 2]
+    """
+    return _np.flatnonzero(_value_of("flatnonzero", a))
+
+
+def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *, equal_nan=True,
+           sorted=True):
+    """``numpy.unique`` (needs the concrete value; no derivative).
+
+    >>> unique(_np.array([2.0, 1.0, 2.0])).tolist()
+    [1.0, 2.0]
+    """
+    return _np.unique(_value_of("unique", ar), return_index, return_inverse, return_counts, axis,
+                      equal_nan=equal_nan, sorted=sorted)
+
+
+def bincount(x, /, weights=None, minlength=0):
+    """``numpy.bincount``: needs the concrete ``x`` (its maximum sets the length); differentiable in ``weights``.
+
+    >>> bincount(_np.array([0, 2, 2]), weights=_np.array([0.5, 1.0, 2.0])).tolist()
+    [0.5, 0.0, 3.0]
+    """
+    xv = _value_of("bincount", x)
+    if weights is None or not _is_traced(weights):
+        return _np.bincount(xv, None if weights is None else _value_of("bincount", weights), minlength)
+    if xv.ndim != 1:
+        raise ValueError("funcgrad.numpy.bincount: x must be 1-D")
+    if xv.size and xv.min() < 0:
+        raise ValueError("funcgrad.numpy.bincount: x must hold non-negative integers")
+    from funcgrad.numpy._base import astype
+    from funcgrad.numpy.indexing import at
+
+    n = builtins.max(int(xv.max()) + 1 if xv.size else 0, int(minlength))
+    w = _arr(weights)
+    if tuple(w.shape) != xv.shape:
+        raise ValueError("funcgrad.numpy.bincount: the weights and x must have the same length")
+    w = astype(w, _np.result_type(dtype_of(w), _np.float64))
+    return at(_np.zeros(n, dtype_of(w)))[xv].add(w)
+
+
+def histogram(a, bins=10, range=None, density=None, weights=None):
+    """``numpy.histogram``: ``(counts, bin_edges)``. With an integer ``bins`` and a ``range`` it traces under
+    jit and vmap; otherwise it needs the concrete ``a``. Counts have no derivative in ``a``; with ``weights``
+    they are differentiable in the weights.
+
+    >>> [v.tolist() for v in histogram(_np.array([0.1, 0.4, 0.45, 0.9]), bins=2, range=(0.0, 1.0))]
+    [[3, 1], [0.0, 0.5, 1.0]]
+    """
+    from funcgrad import ops
+    from funcgrad.numpy._base import astype
+    from funcgrad.numpy.indexing import at, searchsorted
+    from funcgrad.numpy.reductions import sum
+    from funcgrad.numpy.shapes import ravel
+
+    traced = _is_traced(a) or _is_traced(weights)
+    if not traced:
+        return _np.histogram(a, bins, range, density, weights)
+    if isinstance(bins, str):
+        raise TypeError("funcgrad.numpy.histogram: bins given by a method name need the concrete values; "
+                        "pass an integer or the bin edges")
+    a = ravel(_arr(a))
+    if isinstance(bins, int | _np.integer):
+        if range is None:
+            av = _value_of("histogram", a)
+            lo, hi = (float(av.min()), float(av.max())) if av.size else (0.0, 1.0)
+        else:
+            lo, hi = float(range[0]), float(range[1])
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = _np.linspace(lo, hi, int(bins) + 1, dtype=_np.result_type(dtype_of(a), float))
+    else:
+        edges = _np.asarray(_value_of("histogram", bins))
+        if edges.ndim != 1 or _np.any(edges[:-1] > edges[1:]):
+            raise ValueError("`bins` must increase monotonically, when an array")
+    nb = edges.shape[0] - 1
+    av = ops.stop_gradient(a)
+    # bin i holds edges[i] <= a < edges[i + 1]; the last bin also holds its right edge
+    idx = searchsorted(edges, av, "right") - 1
+    idx = where(equal(av, edges[-1]), nb - 1, idx)
+    inside = ops.logical_and(ops.greater_equal(av, edges[0]), ops.less_equal(av, edges[-1]))
+    idx = where(inside, idx, nb)  # out of range: a last bin, dropped below
+    if weights is None:
+        w = _np.ones(shape_of(a), _np.intp)
+    else:
+        w = ravel(_arr(weights))
+        w = astype(w, _np.result_type(dtype_of(w), _np.float64))
+    counts = ops.index(at(_np.zeros(nb + 1, dtype_of(w)))[idx].add(w), (slice(0, nb),))
+    if density:
+        counts = astype(counts, _np.float64) if weights is None else counts
+        counts = counts / (sum(counts) * _np.diff(edges))
+    return counts, edges

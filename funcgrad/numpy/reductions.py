@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as _np
 
 from funcgrad import ops
-from funcgrad.numpy._base import _arr, _no, astype
+from funcgrad.core.trace import concrete_or_none
+from funcgrad.numpy._base import _arr, _is_traced, _no, _unsupported, _value_of, astype
 from funcgrad.numpy.constants import float64, int64
-from funcgrad.numpy.elementwise import exp, isfinite, log, sqrt, where
+from funcgrad.numpy.elementwise import exp, isfinite, isnan, log, sqrt, where
+from funcgrad.numpy.elementwise import where as _where
 from funcgrad.numpy.shapes import broadcast_to, diagonal, ravel, reshape, squeeze
 from funcgrad.ops.util import dtype_of, is_float, normalize_axes, normalize_axis, shape_of
 
@@ -161,3 +163,596 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     _no("trace", out=out)
     return sum(diagonal(a, offset, axis1, axis2), -1, dtype=dtype)
+
+
+def ptp(a, axis=None, out=None, keepdims=False):
+    """``numpy.ptp``: ``max - min`` (ties share the derivative, as in ``max`` and ``min``).
+
+    >>> float(ptp(_np.array([3.0, -1.0, 2.0])))
+    4.0
+    """
+    _no("ptp", out=out)
+    return max(a, axis, keepdims=keepdims) - min(a, axis, keepdims=keepdims)
+
+
+# ----------------------------------------------------------------------------- differences and integrals
+
+def _slice(nd, axis, s):
+    return (slice(None),) * axis + (s,) + (slice(None),) * (nd - axis - 1)
+
+
+def diff(a, n=1, axis=-1, prepend=_np._NoValue, append=_np._NoValue):
+    """``numpy.diff``: the ``n``-th forward difference along ``axis``.
+
+    >>> diff(_np.array([1.0, 4.0, 9.0, 16.0]), 2).tolist()
+    [2.0, 2.0]
+    """
+    from funcgrad.numpy.shapes import concatenate
+
+    a = _arr(a)
+    if n < 0:
+        raise ValueError(f"order must be non-negative but got {n!r}")
+    if n == 0:
+        return a
+    nd = len(shape_of(a))
+    if nd == 0:
+        raise ValueError("diff requires input that is at least one dimensional")
+    axis = normalize_axis(axis, nd)
+    parts = []
+    for extra in (prepend, append):
+        if extra is _np._NoValue:
+            parts.append(None)
+            continue
+        extra = _arr(extra)
+        if not shape_of(extra):
+            shape = list(shape_of(a))
+            shape[axis] = 1
+            extra = broadcast_to(extra, tuple(shape))
+        parts.append(extra)
+    if parts[0] is not None or parts[1] is not None:
+        a = concatenate([p for p in (parts[0], a, parts[1]) if p is not None], axis)
+    boolean = dtype_of(a) == _np.bool_
+    for _ in range(n):
+        hi, lo = ops.index(a, _slice(nd, axis, slice(1, None))), ops.index(a, _slice(nd, axis, slice(None, -1)))
+        a = ops.not_equal(hi, lo) if boolean else hi - lo
+    return a
+
+
+def ediff1d(ary, to_end=None, to_begin=None):
+    """``numpy.ediff1d``: differences of the flattened array, with optional values before and after.
+
+    >>> ediff1d(_np.array([1.0, 2.0, 4.0]), to_begin=0.0).tolist()
+    [0.0, 1.0, 2.0]
+    """
+    from funcgrad.numpy.shapes import concatenate
+
+    ary = ravel(_arr(ary))
+    d = ops.index(ary, (slice(1, None),)) - ops.index(ary, (slice(None, -1),))
+    parts = [d]
+    if to_begin is not None:
+        parts.insert(0, astype(ravel(_arr(to_begin)), dtype_of(d)))
+    if to_end is not None:
+        parts.append(astype(ravel(_arr(to_end)), dtype_of(d)))
+    return concatenate(parts, 0) if len(parts) > 1 else d
+
+
+def _uniform(h):
+    """The one spacing of coordinate differences ``h`` if they are all equal and concrete, else ``None``."""
+    v = concrete_or_none(h)
+    if v is None:
+        return None
+    v = _np.asarray(v)
+    return v[0] if v.size and _np.all(v == v[0]) else None
+
+
+def gradient(f, *varargs, axis=None, edge_order=1):
+    """``numpy.gradient``: central differences inside, one-sided ones (first or second order) at the edges;
+    spacings are scalars or coordinate arrays. Linear in ``f`` (and differentiable in the coordinates).
+
+    >>> gradient(_np.array([1.0, 2.0, 4.0, 7.0])).tolist()
+    [1.0, 1.5, 2.5, 3.0]
+    """
+    from funcgrad.numpy.shapes import concatenate, expand_dims
+
+    f = _arr(f)
+    if not is_float(f):
+        f = astype(f, float64)
+    nd = len(shape_of(f))
+    axes = normalize_axes(axis, nd) if axis is not None else tuple(range(nd))
+    if axis is not None and not isinstance(axis, int | _np.integer):
+        axes = tuple(normalize_axis(int(a), nd) for a in axis)
+    if edge_order not in (1, 2):
+        raise ValueError("'edge_order' greater than 2 not supported")
+    if len(varargs) == 0:
+        spacings = [1.0] * len(axes)
+    elif len(varargs) == 1 and not shape_of(_arr(varargs[0])):
+        spacings = [varargs[0]] * len(axes)
+    elif len(varargs) == len(axes):
+        spacings = list(varargs)
+    else:
+        raise TypeError("invalid number of arguments")
+    outs = []
+    for ax, h in zip(axes, spacings):
+        n = shape_of(f)[ax]
+        if n < edge_order + 1:
+            raise ValueError("Shape of array too small to calculate a numerical gradient, "
+                             "at least (edge_order + 1) elements are required.")
+        h = _arr(h)
+        if shape_of(h):
+            if shape_of(h) != (n,):
+                raise ValueError("when 1d, distances must match the length of the corresponding dimension")
+            if not is_float(h):
+                h = astype(h, float64)
+            dx = diff(h)
+            u = _uniform(dx)
+            dx = u if u is not None else dx
+        else:
+            dx = h
+        uniform = not shape_of(dx)
+
+        def at(s):
+            return ops.index(f, _slice(nd, ax, s))
+
+        def along(v):  # coefficients along ``ax``, shaped to broadcast against ``f``
+            return reshape(v, (-1,) + (1,) * (nd - ax - 1))
+
+        def pick(s):
+            return dx if uniform else ops.index(dx, (s,))
+
+        if uniform:
+            inner = (at(slice(2, None)) - at(slice(None, -2))) / (2.0 * dx)
+        else:
+            dx1, dx2 = along(ops.index(dx, (slice(None, -1),))), along(ops.index(dx, (slice(1, None),)))
+            a = -(dx2) / (dx1 * (dx1 + dx2))
+            b = (dx2 - dx1) / (dx1 * dx2)
+            c = dx1 / (dx2 * (dx1 + dx2))
+            inner = a * at(slice(None, -2)) + b * at(slice(1, -1)) + c * at(slice(2, None))
+        if edge_order == 1:
+            first = (at(1) - at(0)) / pick(0)
+            last = (at(-1) - at(-2)) / pick(-1)
+        else:
+            if uniform:
+                a, b, c = -1.5 / dx, 2.0 / dx, -0.5 / dx
+            else:
+                dx1, dx2 = pick(0), pick(1)
+                a = -(2.0 * dx1 + dx2) / (dx1 * (dx1 + dx2))
+                b = (dx1 + dx2) / (dx1 * dx2)
+                c = -dx1 / (dx2 * (dx1 + dx2))
+            first = a * at(0) + b * at(1) + c * at(2)
+            if uniform:
+                a, b, c = 0.5 / dx, -2.0 / dx, 1.5 / dx
+            else:
+                dx1, dx2 = pick(-2), pick(-1)
+                a = dx2 / (dx1 * (dx1 + dx2))
+                b = -(dx2 + dx1) / (dx1 * dx2)
+                c = (2.0 * dx2 + dx1) / (dx2 * (dx1 + dx2))
+            last = a * at(-3) + b * at(-2) + c * at(-1)
+        out = concatenate([expand_dims(first, ax), inner, expand_dims(last, ax)], ax)
+        outs.append(astype(out, dtype_of(f)))
+    return outs[0] if len(outs) == 1 else tuple(outs)
+
+
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    """``numpy.trapezoid``: the trapezoidal rule along ``axis``, differentiable in ``y`` and ``x``.
+
+    >>> float(trapezoid(_np.array([1.0, 2.0, 3.0]), dx=0.5))
+    2.0
+    """
+    y = _arr(y)
+    nd = len(shape_of(y))
+    axis = normalize_axis(axis, nd)
+    if x is None:
+        d = dx
+    else:
+        x = _arr(x)
+        d = diff(x, axis=-1 if len(shape_of(x)) == 1 else axis)
+        if len(shape_of(x)) == 1:
+            d = reshape(d, (-1,) + (1,) * (nd - axis - 1))
+    hi, lo = ops.index(y, _slice(nd, axis, slice(1, None))), ops.index(y, _slice(nd, axis, slice(None, -1)))
+    return sum(d * (hi + lo) / 2.0, axis)
+
+
+# ----------------------------------------------------------------------------- covariance
+
+def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *, dtype=None):
+    """``numpy.cov``: the covariance of the variables in the rows (``rowvar``) of ``m``, with optional
+    frequency and analytic weights (which must be concrete).
+
+    >>> cov(_np.array([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]])).tolist()
+    [[1.0, -1.0], [-1.0, 1.0]]
+    """
+    from funcgrad.numpy.contractions import dot
+    from funcgrad.numpy.shapes import concatenate, transpose
+
+    dtype = _np.result_type(dtype_of(_arr(m)), _np.float64) if dtype is None else dtype
+    if ddof is not None and ddof != int(ddof):
+        raise ValueError("ddof must be integer")
+
+    def rows(v):
+        v = astype(_arr(v), dtype)
+        if len(shape_of(v)) > 2:
+            raise ValueError("m has more than 2 dimensions")
+        if len(shape_of(v)) < 2:
+            v = reshape(v, (1, -1))
+        return transpose(v) if not rowvar and shape_of(v)[0] != 1 else v
+
+    X = rows(m)
+    if y is not None:
+        X = concatenate([X, rows(y)], 0)
+    if ddof is None:
+        ddof = 0 if bias else 1
+    w = None
+    n = shape_of(X)[1]
+    for name, weights in (("fweights", fweights), ("aweights", aweights)):
+        if weights is None:
+            continue
+        wv = _np.asarray(_value_of("cov", weights), dtype=float)
+        if name == "fweights" and not _np.all(wv == _np.around(wv)):
+            raise TypeError("fweights must be integer")
+        if wv.ndim > 1 or wv.shape[0] != n:
+            raise RuntimeError(f"incompatible numbers of samples and {name}")
+        if _np.any(wv < 0):
+            raise ValueError(f"{name} cannot be negative")
+        w = wv if w is None else w * wv
+    if w is None:
+        avg = mean(X, 1, keepdims=True)
+        fact = n - ddof
+    else:
+        w_sum = float(w.sum())
+        avg = sum(X * w.astype(dtype), 1, keepdims=True) / w_sum
+        if ddof == 0:
+            fact = w_sum
+        elif aweights is None:
+            fact = w_sum - ddof
+        else:
+            fact = w_sum - ddof * float(_np.sum(w * _np.asarray(_value_of("cov", aweights), float))) / w_sum
+    if fact <= 0:
+        import warnings
+
+        warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=2)
+        fact = 0.0
+    X = X - avg
+    X_T = transpose(X) if w is None else transpose(X * w.astype(dtype))
+    with _np.errstate(divide="ignore"):
+        c = dot(X, X_T) * _np.true_divide(1, fact).astype(dtype)
+    return squeeze(c)
+
+
+def corrcoef(x, y=None, rowvar=True, *, dtype=None):
+    """``numpy.corrcoef``: Pearson correlation coefficients (not clipped to ``[-1, 1]``, so that the
+    derivative is that of the formula everywhere).
+
+    >>> corrcoef(_np.array([[0.0, 1.0, 2.0], [2.0, 1.0, 0.5]])).round(4).tolist()
+    [[1.0, -0.982], [-0.982, 1.0]]
+    """
+    c = cov(x, y, rowvar, dtype=dtype)
+    if not shape_of(c):
+        return c / c
+    d = sqrt(diagonal(c))
+    return c / reshape(d, (-1, 1)) / reshape(d, (1, -1))
+
+
+# ----------------------------------------------------------------------------- order statistics
+
+def _to_last(a, axis):
+    """``a`` with the axes of ``axis`` merged into one last axis, and the kept shape."""
+    from funcgrad.numpy.shapes import transpose
+
+    nd = len(shape_of(a))
+    axes = normalize_axes(axis, nd)
+    keep = [i for i in range(nd) if i not in axes]
+    a = transpose(a, keep + list(axes))
+    return reshape(a, tuple(shape_of(a)[:len(keep)]) + (-1,)), axes
+
+
+def _keepdims(r, qnd, nd, axes):
+    s = shape_of(r)
+    full, it = list(s[:qnd]), iter(s[qnd:])
+    full += [1 if i in axes else next(it) for i in range(nd)]
+    return reshape(r, tuple(full))
+
+
+def _lerp(lo, hi, t):
+    """NumPy's interpolation ``a + (b - a) t``, from the nearer end (exact at ``t`` = 0 and 1)."""
+    d = hi - lo
+    return where(ops.greater_equal(t, 0.5), hi - d * (1.0 - t), lo + d * t)
+
+
+_METHODS = ("linear", "lower", "higher", "nearest", "midpoint")
+
+
+def _quantile(name, a, q, axis, method, keepdims, nan_aware, scale=1.0):
+    """Quantiles ``q`` (in [0, 1] after ``scale``) of ``a`` along ``axis``: a gather from the sorted values
+    (each output's derivative goes to the one or two elements it interpolates), and a derivative in ``q``."""
+    from funcgrad.numpy.indexing import sort, take_along_axis
+    from funcgrad.numpy.shapes import moveaxis
+
+    if method not in _METHODS:
+        raise _unsupported(name, f"method={method!r} (supported: {', '.join(_METHODS)})")
+    a = _arr(a)
+    if not is_float(a):
+        a = astype(a, float64)
+    dt = dtype_of(a)
+    qv = concrete_or_none(q)
+    if qv is not None and not _is_traced(q):
+        qv = _np.asarray(q, dtype=float) / scale
+        if _np.any((qv < 0) | (qv > 1)) or _np.any(_np.isnan(qv)):
+            raise ValueError(f"funcgrad.numpy.{name}: quantiles must be in the range "
+                             f"[0, {'100' if scale != 1 else '1'}]")
+        q = qv.astype(dt)
+    else:
+        q = astype(_arr(q), dt) / scale if scale != 1 else astype(_arr(q), dt)
+    nd = len(shape_of(a))
+    flat, axes = _to_last(a, axis)
+    srt = sort(flat, axis=-1)
+    n = shape_of(srt)[-1]
+    if n == 0:
+        raise ValueError(f"funcgrad.numpy.{name}: cannot take a quantile of an empty axis")
+    qshape = shape_of(q)
+    qf = reshape(q, (-1,))
+    lead = len(shape_of(srt)) - 1
+    if nan_aware:
+        count = sum(ops.logical_not(ops.isnan(srt)), -1, keepdims=True)  # NaN sort last
+        count_f = astype(count, dt)
+    else:
+        count_f = float(n)
+    virtual = reshape(qf, (1,) * lead + (-1,)) * (count_f - 1.0)
+    last = (count - 1) if nan_aware else n - 1
+    below = ops.floor(virtual)
+    if method == "lower":
+        virtual = below
+    elif method == "higher":
+        virtual = ops.ceil(virtual)
+    elif method == "nearest":
+        virtual = ops.rint(virtual)
+    lo_f = ops.maximum(ops.floor(virtual), 0.0)
+    t = virtual - lo_f
+    if method == "midpoint":
+        t = where(ops.greater(t, 0.0), 0.5, 0.0)
+    lo = ops.minimum(astype(lo_f, _np.intp), last)
+    lo = ops.maximum(lo, 0)
+    hi = ops.minimum(lo + 1, last)
+    hi = ops.maximum(hi, 0)
+    shape = shape_of(srt)[:-1] + (shape_of(qf)[0],)
+    lo, hi = broadcast_to(lo, shape), broadcast_to(hi, shape)
+    a_lo, a_hi = take_along_axis(srt, lo, -1), take_along_axis(srt, hi, -1)
+    r = a_lo if method in ("lower", "higher", "nearest") else _lerp(a_lo, a_hi, astype(t, dt))
+    if nan_aware:
+        r = where(ops.equal(count, 0), _np.nan, r)
+    else:
+        r = where(ops.isnan(ops.index(srt, (Ellipsis, slice(n - 1, n)))), _np.nan, r)
+    r = moveaxis(r, -1, 0)
+    r = reshape(r, qshape + shape_of(r)[1:])
+    return _keepdims(r, len(qshape), nd, axes) if keepdims else r
+
+
+def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *, weights=None):
+    """``numpy.quantile`` (methods linear, lower, higher, nearest, midpoint), differentiable in ``a`` and ``q``.
+
+    >>> quantile(_np.array([1.0, 2.0, 4.0, 8.0]), [0.5, 0.75]).tolist()
+    [3.0, 5.0]
+    """
+    _no("quantile", out=out, weights=weights)
+    return _quantile("quantile", a, q, axis, method, keepdims, False)
+
+
+def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *, weights=None):
+    """``numpy.percentile``: ``quantile`` with ``q`` in percent.
+
+    >>> float(percentile(_np.array([1.0, 2.0, 4.0, 8.0]), 50))
+    3.0
+    """
+    _no("percentile", out=out, weights=weights)
+    return _quantile("percentile", a, q, axis, method, keepdims, False, 100.0)
+
+
+def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """``numpy.median``: the middle element, or the mean of the two middle ones (which share the derivative).
+
+    >>> float(median(_np.array([3.0, 1.0, 4.0, 2.0])))
+    2.5
+    """
+    from funcgrad.numpy.indexing import sort
+
+    _no("median", out=out)
+    a = _arr(a)
+    if not is_float(a):
+        a = astype(a, float64)
+    nd = len(shape_of(a))
+    flat, axes = _to_last(a, axis)
+    srt = sort(flat, axis=-1)
+    n = shape_of(srt)[-1]
+    if n == 0:
+        raise ValueError("funcgrad.numpy.median: cannot take the median of an empty axis")
+    mid = ops.index(srt, (Ellipsis, n // 2))
+    r = mid if n % 2 else (ops.index(srt, (Ellipsis, n // 2 - 1)) + mid) * 0.5
+    r = where(ops.isnan(ops.index(srt, (Ellipsis, n - 1))), _np.nan, r)
+    return _keepdims(r, 0, nd, axes) if keepdims else r
+
+
+# ----------------------------------------------------------------------------- NaN-ignoring reductions
+
+def _nan_free(a, fill):
+    a = _arr(a)
+    return where(isnan(a), fill, a) if is_float(a) else a
+
+
+def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    """``numpy.nansum``: NaN counts as zero (and gets derivative 0).
+
+    >>> float(nansum(_np.array([1.0, _np.nan, 2.0])))
+    3.0
+    """
+    _no("nansum", out=out, initial=initial, where=where)
+    return sum(_nan_free(a, 0.0), axis, dtype, keepdims=keepdims)
+
+
+def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    """``numpy.nanprod``: NaN counts as one.
+
+    >>> float(nanprod(_np.array([2.0, _np.nan, 3.0])))
+    6.0
+    """
+    _no("nanprod", out=out, initial=initial, where=where)
+    return prod(_nan_free(a, 1.0), axis, dtype, keepdims=keepdims)
+
+
+def _nan_count(a, axis, keepdims):
+    return sum(ops.logical_not(isnan(a)), axis, keepdims=keepdims)
+
+
+def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
+    """``numpy.nanmean``: the mean of the non-NaN elements (NaN for an all-NaN slice).
+
+    >>> float(nanmean(_np.array([1.0, _np.nan, 2.0])))
+    1.5
+    """
+    _no("nanmean", out=out, where=where)
+    a = _arr(a)
+    if not is_float(a):
+        return mean(a, axis, dtype, keepdims=keepdims)
+    if dtype is not None:
+        a = astype(a, dtype)
+    count = astype(_nan_count(a, axis, keepdims), dtype_of(a))
+    with _np.errstate(invalid="ignore", divide="ignore"):
+        return sum(_nan_free(a, 0.0), axis, keepdims=keepdims) / count
+
+
+def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None, correction=None):
+    """``numpy.nanvar``: the variance of the non-NaN elements, with ``ddof``.
+
+    >>> float(nanvar(_np.array([1.0, _np.nan, 3.0])))
+    1.0
+    """
+    _no("nanvar", out=out, where=where, mean=mean)
+    ddof = correction if correction is not None else ddof
+    a = _arr(a)
+    if not is_float(a) or dtype is not None:
+        a = astype(a, dtype or float64)
+    count = astype(_nan_count(a, axis, True), dtype_of(a))
+    with _np.errstate(invalid="ignore", divide="ignore"):
+        centred = _nan_free(a - sum(_nan_free(a, 0.0), axis, keepdims=True) / count, 0.0)
+        dof = count - ddof
+        v = sum(centred * centred, axis, keepdims=True) / _where(ops.greater(dof, 0), dof, 1.0)
+    v = _where(ops.greater(dof, 0), v, _np.nan)
+    return v if keepdims else squeeze(v, normalize_axes(axis, len(shape_of(a))) or None) if shape_of(a) else v
+
+
+def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None, correction=None):
+    """``numpy.nanstd``: the square root of ``nanvar``.
+
+    >>> float(nanstd(_np.array([1.0, _np.nan, 3.0])))
+    1.0
+    """
+    return sqrt(nanvar(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean, correction=correction))
+
+
+def _nan_ext(name, fn, fill, a, axis, keepdims):
+    a = _arr(a)
+    if not is_float(a):
+        return fn(a, axis, keepdims=keepdims)
+    r = fn(_nan_free(a, fill), axis, keepdims=keepdims)
+    return where(all(isnan(a), axis, keepdims=keepdims), _np.nan, r)
+
+
+def nanmax(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+    """``numpy.nanmax``: the maximum of the non-NaN elements (ties share the derivative).
+
+    >>> float(nanmax(_np.array([1.0, _np.nan, 2.0])))
+    2.0
+    """
+    _no("nanmax", out=out, initial=initial, where=where)
+    return _nan_ext("nanmax", max, -_np.inf, a, axis, keepdims)
+
+
+def nanmin(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+    """``numpy.nanmin``: the minimum of the non-NaN elements (ties share the derivative).
+
+    >>> float(nanmin(_np.array([1.0, _np.nan, 2.0])))
+    1.0
+    """
+    _no("nanmin", out=out, initial=initial, where=where)
+    return _nan_ext("nanmin", min, _np.inf, a, axis, keepdims)
+
+
+def _nan_arg(name, fn, fill, a, axis, keepdims):
+    a = _arr(a)
+    if not is_float(a):
+        return fn(a, axis, keepdims=keepdims)
+    empty = all(isnan(a), axis)
+    v = concrete_or_none(empty)
+    if v is not None and _np.any(v):
+        raise ValueError(f"funcgrad.numpy.{name}: All-NaN slice encountered")
+    return fn(_nan_free(a, fill), axis, keepdims=keepdims)
+
+
+def nanargmax(a, axis=None, out=None, *, keepdims=False):
+    """``numpy.nanargmax``: the index of the maximum, ignoring NaN (no derivative).
+
+    >>> int(nanargmax(_np.array([1.0, _np.nan, 2.0])))
+    2
+    """
+    _no("nanargmax", out=out)
+    return _nan_arg("nanargmax", argmax, -_np.inf, a, axis, keepdims)
+
+
+def nanargmin(a, axis=None, out=None, *, keepdims=False):
+    """``numpy.nanargmin``: the index of the minimum, ignoring NaN (no derivative).
+
+    >>> int(nanargmin(_np.array([1.0, _np.nan, 2.0])))
+    0
+    """
+    _no("nanargmin", out=out)
+    return _nan_arg("nanargmin", argmin, _np.inf, a, axis, keepdims)
+
+
+def nancumsum(a, axis=None, dtype=None, out=None):
+    """``numpy.nancumsum``: NaN counts as zero.
+
+    >>> nancumsum(_np.array([1.0, _np.nan, 2.0])).tolist()
+    [1.0, 1.0, 3.0]
+    """
+    _no("nancumsum", out=out)
+    return cumsum(_nan_free(a, 0.0), axis, dtype)
+
+
+def nancumprod(a, axis=None, dtype=None, out=None):
+    """``numpy.nancumprod``: NaN counts as one.
+
+    >>> nancumprod(_np.array([2.0, _np.nan, 3.0])).tolist()
+    [2.0, 2.0, 6.0]
+    """
+    _no("nancumprod", out=out)
+    return cumprod(_nan_free(a, 1.0), axis, dtype)
+
+
+def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *,
+                weights=None):
+    """``numpy.nanquantile``: ``quantile`` of the non-NaN elements of each slice (NaN for an all-NaN one).
+
+    >>> float(nanquantile(_np.array([1.0, _np.nan, 3.0]), 0.5))
+    2.0
+    """
+    _no("nanquantile", out=out, weights=weights)
+    return _quantile("nanquantile", a, q, axis, method, keepdims, True)
+
+
+def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *,
+                  weights=None):
+    """``numpy.nanpercentile``: ``nanquantile`` with ``q`` in percent.
+
+    >>> float(nanpercentile(_np.array([1.0, _np.nan, 3.0]), 50))
+    2.0
+    """
+    _no("nanpercentile", out=out, weights=weights)
+    return _quantile("nanpercentile", a, q, axis, method, keepdims, True, 100.0)
+
+
+def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """``numpy.nanmedian``: the median of the non-NaN elements.
+
+    >>> float(nanmedian(_np.array([1.0, _np.nan, 3.0, 4.0])))
+    3.0
+    """
+    _no("nanmedian", out=out)
+    return _quantile("nanmedian", a, 0.5, axis, "linear", keepdims, True)

@@ -363,3 +363,113 @@ def pad(array, pad_width, mode="constant", **kwargs):
             idx = _np.where(idx >= n, period - idx - (0 if mode == "reflect" else 1), idx)
         array = ops.index(array, (slice(None),) * ax + (idx,))
     return array
+
+
+def atleast_3d(*arys):
+    """``numpy.atleast_3d``: ``(N,)`` becomes ``(1, N, 1)`` and ``(M, N)`` becomes ``(M, N, 1)``.
+
+    >>> atleast_3d(_np.ones((2, 3))).shape
+    (2, 3, 1)
+    """
+    out = []
+    for a in arys:
+        a = _arr(a)
+        s = shape_of(a)
+        out.append(reshape(a, (1, 1, 1)) if len(s) == 0 else reshape(a, (1,) + s + (1,)) if len(s) == 1
+                   else reshape(a, s + (1,)) if len(s) == 2 else a)
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def dstack(tup):
+    """``numpy.dstack``: join along the third axis.
+
+    >>> dstack([_np.ones(2), _np.zeros(2)]).shape
+    (1, 2, 2)
+    """
+    arrs = [atleast_3d(a) for a in tup]
+    return concatenate(arrs, 2)
+
+
+def dsplit(ary, indices_or_sections):
+    """``numpy.dsplit``: split along the third axis.
+
+    >>> [a.shape for a in dsplit(_np.ones((1, 2, 4)), 2)]
+    [(1, 2, 2), (1, 2, 2)]
+    """
+    if len(shape_of(_arr(ary))) < 3:
+        raise ValueError("dsplit only works on arrays of 3 or more dimensions")
+    return split(ary, indices_or_sections, 2)
+
+
+def rot90(m, k=1, axes=(0, 1)):
+    """``numpy.rot90``: rotate by 90 degrees ``k`` times in the plane of ``axes``.
+
+    >>> rot90(_np.array([[1, 2], [3, 4]])).tolist()
+    [[2, 4], [1, 3]]
+    """
+    m = _arr(m)
+    nd = len(shape_of(m))
+    axes = tuple(axes)
+    if len(axes) != 2:
+        raise ValueError("rot90: len(axes) must be 2")
+    if axes[0] == axes[1] or builtins.abs(axes[0] - axes[1]) == nd:
+        raise ValueError("rot90: axes must be different")
+    a0, a1 = normalize_axis(axes[0], nd), normalize_axis(axes[1], nd)
+    k %= 4
+    if k == 0:
+        return m
+    if k == 2:
+        return flip(flip(m, a0), a1)
+    perm = list(range(nd))
+    perm[a0], perm[a1] = perm[a1], perm[a0]
+    return transpose(flip(m, a1), perm) if k == 1 else flip(transpose(m, perm), a1)
+
+
+def rollaxis(a, axis, start=0):
+    """``numpy.rollaxis``: move ``axis`` to before position ``start``.
+
+    >>> rollaxis(_np.ones((3, 4, 5)), 2).shape
+    (5, 3, 4)
+    """
+    a = _arr(a)
+    nd = len(shape_of(a))
+    axis = normalize_axis(axis, nd)
+    if start < 0:
+        start += nd
+    if not 0 <= start < nd + 1:
+        raise _np.exceptions.AxisError(f"rollaxis: start {start} is out of bounds for an array of dimension {nd}")
+    if axis < start:
+        start -= 1
+    if axis == start:
+        return a
+    return moveaxis(a, axis, start)
+
+
+def append(arr, values, axis=None):
+    """``numpy.append``: a new array with ``values`` after ``arr`` (flattened if ``axis`` is None).
+
+    >>> append(_np.array([1.0, 2.0]), 3.0).tolist()
+    [1.0, 2.0, 3.0]
+    """
+    arr, values = _arr(arr), _arr(values)
+    if axis is None:
+        return concatenate([ravel(arr), ravel(values)], 0)
+    return concatenate([arr, values], axis)
+
+
+def resize(a, new_shape):
+    """``numpy.resize``: ``a``'s elements repeated cyclically to fill ``new_shape``.
+
+    >>> resize(_np.array([1.0, 2.0, 3.0]), (2, 2)).tolist()
+    [[1.0, 2.0], [3.0, 1.0]]
+    """
+    a = _arr(a)
+    new_shape = (int(new_shape),) if isinstance(new_shape, int | _np.integer) else tuple(int(n) for n in new_shape)
+    if builtins.any(n < 0 for n in new_shape):
+        raise ValueError("resize: all elements of `new_shape` must be non-negative")
+    total = int(_np.prod(new_shape, dtype=_np.int64))
+    flat = ravel(a)
+    n = shape_of(flat)[0]
+    if n == 0 or total == 0:
+        return _np.zeros(new_shape, dtype_of(a))
+    return reshape(ops.index(flat, (_np.arange(total) % n,)), new_shape)

@@ -220,7 +220,10 @@ def power_const(x, n):
 
 
 def _pow_d0(ans, x, y):
-    return y * power_const(x, y - 1)
+    """``y x^(y-1)``, and 0 where ``y == 0`` (``x^0`` is constant, also at ``x = 0``, where ``0 x^-1`` is nan)."""
+    if isinstance(y, int | float | np.generic) and not isinstance(y, bool):
+        return 0.0 if y == 0 else y * power_const(x, y - 1)
+    return select(y == 0, 0.0, y * power_const(x, select(y == 0, 1, y) - 1))
 
 
 def _pow_d1(ans, x, y):
@@ -299,6 +302,87 @@ select.def_jvp(None,
 select.def_vjp(None,
                lambda g, ans, c, x, y: unbroadcast(select(c, g, 0), shape_of(x)),
                lambda g, ans, c, x, y: unbroadcast(select(c, 0, g), shape_of(y)))
+
+# ----------------------------------------------------------------------------- Bessel functions I0, I1
+
+# Chebyshev coefficients of Cephes' i1.c (highest degree first): exp(-x) I1(x) / x on [0, 8], and
+# exp(-x) sqrt(x) I1(x) on (8, inf). NumPy's own i0 uses the matching tables of i0.c.
+_I1_A = (
+    2.77791411276104639959e-18, -2.11142121435816608115e-17, 1.55363195773620046921e-16,
+    -1.10559694773538630805e-15, 7.60068429473540693410e-15, -5.04218550472791168711e-14,
+    3.22379336594557470981e-13, -1.98397439776494371520e-12, 1.17361862988909016308e-11,
+    -6.66348972350202774223e-11, 3.62559028155211703701e-10, -1.88724975172282928790e-9,
+    9.38153738649577178388e-9, -4.44505912879632808065e-8, 2.00329475355213526229e-7,
+    -8.56872026469545474066e-7, 3.47025130813767847674e-6, -1.32731636560394358279e-5,
+    4.78156510755005422638e-5, -1.61760815825896745588e-4, 5.12285956168575772895e-4,
+    -1.51357245063125314899e-3, 4.15642294431288815669e-3, -1.05640848946261981558e-2,
+    2.47264490306265168283e-2, -5.29459812080949914269e-2, 1.02643658689847095384e-1,
+    -1.76416518357834055153e-1, 2.52587186443633654823e-1,
+)
+_I1_B = (
+    7.51729631084210481353e-18, 4.41434832307170791151e-18, -4.65030536848935832153e-17,
+    -3.20952592199342395980e-17, 2.96262899764595013876e-16, 3.30820231092092828324e-16,
+    -1.88035477551078244854e-15, -3.81440307243700780478e-15, 1.04202769841288027642e-14,
+    4.27244001671195135429e-14, -2.10154184277266431302e-14, -4.08355111109219731823e-13,
+    -7.19855177624590851209e-13, 2.03562854414708950722e-12, 1.41258074366137813316e-11,
+    3.25260358301548823856e-11, -1.89749581235054123450e-11, -5.58974346219658380687e-10,
+    -3.83538038596423702205e-9, -2.63146884688951950684e-8, -2.51223623787020892529e-7,
+    -3.88256480887769039346e-6, -1.10588938762623716291e-4, -9.76109749136146840777e-3,
+    7.78576235018280120474e-1,
+)
+
+
+def _chbevl(t, coeffs):
+    b0, b1, b2 = np.full_like(t, coeffs[0]), np.zeros_like(t), np.zeros_like(t)
+    for c in coeffs[1:]:
+        b2, b1 = b1, b0
+        b0 = t * b1 - b2 + c
+    return 0.5 * (b0 - b2)
+
+
+def _i1_impl(x):
+    """The modified Bessel function of the first kind of order one (Cephes' ``i1``)."""
+    x = np.asarray(x)
+    dtype = np.result_type(x, np.float32) if x.dtype.kind == "f" else np.float64
+    z = np.abs(x.astype(np.float64))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        small = _chbevl(np.minimum(z, 8.0) / 2.0 - 2.0, _I1_A) * z
+        zl = np.maximum(z, 8.0)
+        large = _chbevl(32.0 / zl - 2.0, _I1_B) / np.sqrt(zl)
+        out = np.where(z <= 8.0, small, large) * np.exp(z)
+    out = np.where(x < 0, -out, out).astype(dtype)
+    return out if out.ndim else out[()]
+
+
+def _i0_impl(x):
+    x = np.asarray(x)
+    out = np.i0(x).astype(np.result_type(x, np.float32) if x.dtype.kind == "f" else np.float64)
+    return out if out.ndim else out[()]
+
+
+i0 = elementwise("i0", _i0_impl)
+i1 = elementwise("i1", _i1_impl)
+
+
+def _i1_d(ans, x):
+    """``I1'(x) = I0(x) - I1(x) / x``, with its limit ``1/2`` at ``x = 0``."""
+    zero = x == 0
+    return select(zero, 0.5, i0(x) - ans / select(zero, 1, x))
+
+
+i0.def_jvp(lambda t, ans, x: t * i1(x))
+i0.def_vjp(lambda g, ans, x: g * i1(x))
+i1.def_jvp(lambda t, ans, x: t * _i1_d(ans, x))
+i1.def_vjp(lambda g, ans, x: g * _i1_d(ans, x))
+
+
+# ----------------------------------------------------------------------------- frexp
+
+def _frexp_exponent_impl(x):
+    return np.frexp(x)[1]
+
+
+frexp_exponent = elementwise("frexp_exponent", _frexp_exponent_impl, differentiable=False)
 
 del _p
 

@@ -277,3 +277,28 @@ def _scatter_set_batch(n, args, dims, idx):
 getitem.def_batch(_getitem_batch)
 scatter_add.def_batch(_scatter_add_batch)
 scatter_set.def_batch(_scatter_set_batch)
+
+
+# ----------------------------------------------------------------------------- searchsorted
+
+def _searchsorted_batch(n, args, dims, side):
+    from funcgrad.ops.shape import broadcast_to, concatenate, moveaxis, reshape
+
+    (a, v), (ad, vd) = args, dims
+    if ad is None:  # the result has ``v``'s shape, batch axis included
+        return searchsorted(a, v, side=side), vd
+    a = moveaxis(a, ad, 0) if ad != 0 else a
+    if vd is None:
+        v = broadcast_to(v, shape=(n,) + shape_of(v))
+    elif vd != 0:
+        v = moveaxis(v, vd, 0)
+    rest = shape_of(v)[1:]
+    outs = [reshape(searchsorted(index(a, (i,)), index(v, (i,)), side=side), shape=(1,) + rest) for i in range(n)]
+    return (concatenate(*outs, axis=0) if n > 1 else outs[0]), 0
+
+
+# the positions at which ``v`` would be inserted into the sorted 1-D ``a`` (integer: no derivative)
+searchsorted = Primitive("searchsorted", lambda a, v, side: np.searchsorted(a, v, side=side), differentiable=False,
+                         abstract=lambda a, v, side: ShapedArray(v.shape if isinstance(v, ShapedArray)
+                                                                 else np.shape(v), np.dtype(np.intp)))
+searchsorted.def_batch(_searchsorted_batch)

@@ -238,3 +238,19 @@ cumprod.def_jvp(_cumprod_jvp)
 cumprod.def_vjp(_cumprod_vjp)
 
 del _p
+
+
+# ----------------------------------------------------------------------------- argsort
+
+def _argsort_batch(axis_size, args, dims, axis):
+    from funcgrad.ops.shape import moveaxis
+
+    (x,), (d,) = args, dims
+    return argsort(moveaxis(x, d, 0) if d != 0 else x, axis=axis + 1), 0
+
+
+# a stable sort: tied elements keep their order, so ``sort`` (a gather by these indices) routes the
+# derivative of each output to one definite input
+argsort = Primitive("argsort", lambda x, axis: np.argsort(x, axis=axis, kind="stable"), kind="opaque",
+                    differentiable=False, abstract=lambda x, axis: ShapedArray(x.shape, np.dtype(np.intp)))
+argsort.def_batch(_argsort_batch)
