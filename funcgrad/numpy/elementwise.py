@@ -213,8 +213,7 @@ def copysign(x1, x2, /, out=None, **kw):
     """
     _no("copysign", out=out)
     x1, x2 = _real_only("copysign", x1), _real_only("copysign", x2)
-    if not _np.issubdtype(dtype_of(x1), _np.floating):
-        x1 = astype(x1, _np.result_type(dtype_of(x1), 1.0))
+    x1 = astype(x1, _np.result_type(*[v if isinstance(v, int | float) else dtype_of(v) for v in (x1, x2)], 1.0))
     return where(ops.equal(ops.signbit(x1), ops.signbit(x2)), x1, ops.neg(x1))
 
 
@@ -262,7 +261,7 @@ def modf(x, /, out=None, **kw):
     if not _np.issubdtype(dtype_of(x), _np.floating):
         x = astype(x, float64)
     whole = ops.trunc(x)
-    return where(ops.isinf(x), copysign(0.0, x), ops.sub(x, whole)), whole
+    return where(ops.isinf(x), copysign(_np.zeros((), dtype_of(x)), x), ops.sub(x, whole)), whole
 
 
 def i0(x):

@@ -125,14 +125,14 @@ def _sort_axis(a, axis, name):
 
 
 def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
-    """``numpy.argsort`` (stable: ties keep their order); integer output, no derivative.
+    """``numpy.argsort``, ties ordered as NumPy orders them (``kind='stable'``: kept in order); no derivative.
 
     >>> argsort(_np.array([3.0, 1.0, 2.0])).tolist()
     [1, 2, 0]
     """
     _no("argsort", order=order)
     a, axis = _sort_axis(a, axis, "argsort")
-    return _argsort_p(a, axis=axis)
+    return _argsort_p(ops.stop_gradient(a), axis=axis, stable=bool(stable) or kind == "stable")
 
 
 def sort(a, axis=-1, kind=None, order=None, *, stable=None):
@@ -146,7 +146,7 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None):
     a, axis = _sort_axis(a, axis, "sort")
     if not _is_traced(a):
         return _np.sort(a, axis=axis, kind="stable")
-    return take_along_axis(a, _argsort_p(ops.stop_gradient(a), axis=axis), axis)
+    return take_along_axis(a, _argsort_p(ops.stop_gradient(a), axis=axis, stable=True), axis)
 
 
 def searchsorted(a, v, side="left", sorter=None):
@@ -280,7 +280,7 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     n = shape_of(xp)[0]
     if n == 0:
         raise ValueError("funcgrad.numpy.interp: array of sample points is empty")
-    dtype = _np.result_type(dtype_of(x), dtype_of(xp), dtype_of(fp), 1.0)
+    dtype = _np.float64  # as NumPy's, whatever the inputs' float types
     x, xp, fp = astype(x, dtype), astype(xp, dtype), astype(fp, dtype)
     if not builtins.any(_is_traced(v) for v in (x, xp, fp, left, right)):
         return _np.interp(x, xp, fp, left, right)

@@ -472,7 +472,12 @@ def _quantile(name, a, q, axis, method, keepdims, nan_aware, scale=1.0):
     a = _arr(a)
     if not is_float(a):
         a = astype(a, float64)
-    dt = dtype_of(a)
+    # NumPy's result type: a Python scalar q is weak, an array q promotes
+    dt = _np.result_type(dtype_of(a), dtype_of(q) if _is_traced(q) or isinstance(q, _np.ndarray | _np.generic)
+                         else _np.asarray(q).dtype if isinstance(q, list | tuple) else q)
+    if method in ("lower", "higher", "nearest"):  # values of a, picked
+        dt = dtype_of(a)
+    a = astype(a, dt)
     qv = concrete_or_none(q)
     if qv is not None and not _is_traced(q):
         qv = _np.asarray(q, dtype=float) / scale
@@ -679,15 +684,17 @@ def _nan_arg(name, fn, fill, a, axis, keepdims):
     a = _arr(a)
     if not is_float(a):
         return fn(a, axis, keepdims=keepdims)
-    empty = all(isnan(a), axis)
+    empty = all(isnan(a), axis, keepdims=keepdims)
     v = concrete_or_none(empty)
     if v is not None and _np.any(v):
         raise ValueError(f"funcgrad.numpy.{name}: All-NaN slice encountered")
-    return fn(_nan_free(a, fill), axis, keepdims=keepdims)
+    # without concrete values (under jit) an all-NaN slice cannot raise: its index is -1, as in JAX
+    return where(empty, -1, fn(_nan_free(a, fill), axis, keepdims=keepdims))
 
 
 def nanargmax(a, axis=None, out=None, *, keepdims=False):
-    """``numpy.nanargmax``: the index of the maximum, ignoring NaN (no derivative).
+    """``numpy.nanargmax``: the index of the maximum, ignoring NaN (no derivative); an all-NaN slice raises,
+    or under jit, where values are unknown, gets index -1.
 
     >>> int(nanargmax(_np.array([1.0, _np.nan, 2.0])))
     2
@@ -697,7 +704,8 @@ def nanargmax(a, axis=None, out=None, *, keepdims=False):
 
 
 def nanargmin(a, axis=None, out=None, *, keepdims=False):
-    """``numpy.nanargmin``: the index of the minimum, ignoring NaN (no derivative).
+    """``numpy.nanargmin``: the index of the minimum, ignoring NaN (no derivative); an all-NaN slice raises,
+    or under jit gets index -1.
 
     >>> int(nanargmin(_np.array([1.0, _np.nan, 2.0])))
     0

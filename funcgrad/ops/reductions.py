@@ -242,15 +242,16 @@ del _p
 
 # ----------------------------------------------------------------------------- argsort
 
-def _argsort_batch(axis_size, args, dims, axis):
+def _argsort_batch(axis_size, args, dims, axis, stable):
     from funcgrad.ops.shape import moveaxis
 
     (x,), (d,) = args, dims
-    return argsort(moveaxis(x, d, 0) if d != 0 else x, axis=axis + 1), 0
+    return argsort(moveaxis(x, d, 0) if d != 0 else x, axis=axis + 1, stable=stable), 0
 
 
-# a stable sort: tied elements keep their order, so ``sort`` (a gather by these indices) routes the
-# derivative of each output to one definite input
-argsort = Primitive("argsort", lambda x, axis: np.argsort(x, axis=axis, kind="stable"), kind="opaque",
-                    differentiable=False, abstract=lambda x, axis: ShapedArray(x.shape, np.dtype(np.intp)))
+# ``stable``: tied elements keep their order, so ``sort`` (a gather by these indices) routes the derivative
+# of each output to one definite input; otherwise NumPy's default sort, whose order of ties ``argsort`` matches
+argsort = Primitive("argsort", lambda x, axis, stable: np.argsort(x, axis=axis, kind="stable" if stable else None),
+                    kind="opaque", differentiable=False,
+                    abstract=lambda x, axis, stable: ShapedArray(x.shape, np.dtype(np.intp)))
 argsort.def_batch(_argsort_batch)
