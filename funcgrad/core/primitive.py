@@ -83,7 +83,7 @@ class Primitive:
 # Families that :mod:`funcgrad.ops` does not import (SciPy's special functions need SciPy, which
 # ``import funcgrad`` must not import): loaded when a name is not found, e.g. in a fresh process
 # unpickling an IR that holds ``erf``.
-_LAZY_FAMILIES = ("funcgrad.ops.special",)
+_LAZY_FAMILIES = ("funcgrad.ops.special", "funcgrad.ops.fft", "funcgrad.ops.complex")
 
 
 def lookup(name: str) -> Primitive:

@@ -26,3 +26,4 @@ from funcgrad.numpy.misc import *  # noqa: F403
 from funcgrad.numpy.constants import dtype  # noqa: E402,F401  (a parameter name elsewhere: bound last)
 from funcgrad.numpy.dispatch import dispatch_function, dispatch_ufunc  # noqa: E402,F401
 from funcgrad.numpy import linalg as linalg  # noqa: E402,F811
+from funcgrad.numpy import fft as fft  # noqa: E402,F811

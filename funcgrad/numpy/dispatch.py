@@ -12,6 +12,8 @@ import sys
 import numpy as np
 
 from funcgrad import numpy as fnp
+from funcgrad.numpy import _complex as fcx
+from funcgrad.numpy import fft as ffft
 from funcgrad.numpy import linalg as fla
 
 _UFUNC_ALIASES = {"absolute": "abs", "true_divide": "divide", "power": "power", "remainder": "mod"}
@@ -34,6 +36,8 @@ def _build_functions() -> dict:
         theirs = getattr(np.linalg, name, None)
         if not name.startswith("_") and callable(theirs) and not isinstance(theirs, type):
             table[theirs] = getattr(fla, name)
+    for name in ffft.__all__:
+        table[getattr(np.fft, name)] = getattr(ffft, name)
     return table
 
 
@@ -50,6 +54,39 @@ _REDUCE = {np.add: fnp.sum, np.multiply: fnp.prod, np.maximum: fnp.max, np.minim
 _ACCUMULATE = {np.add: fnp.cumsum, np.multiply: fnp.cumprod}
 
 
+# Complex values (spectra from funcgrad.numpy.fft) go only where the rules are right for them: ufuncs
+# whose derivative is holomorphic (the real rule is the complex one, under JAX's convention), the
+# complex-part functions, and functions that only move, sum or contract values. Anything else on a
+# complex input raises rather than differentiate it as if it were real.
+_HOLOMORPHIC_UFUNCS = frozenset((
+    np.add, np.subtract, np.multiply, np.divide, np.negative, np.positive, np.square, np.reciprocal,
+    np.power, np.exp, np.expm1, np.log, np.log1p, np.sqrt, np.sin, np.cos, np.tan, np.sinh, np.cosh, np.tanh,
+    np.matmul,
+))
+_COMPLEX_UFUNCS = {np.absolute: fcx.absolute, np.conjugate: fcx.conj}
+_COMPLEX_FUNCTIONS = {np.real: fcx.real, np.imag: fcx.imag, np.angle: fcx.angle}
+_LINEAR_FUNCTIONS = frozenset(
+    [getattr(np.fft, name) for name in ffft.__all__] + [_NP[name] for name in (
+        "sum", "mean", "cumsum", "trace", "reshape", "ravel", "transpose", "swapaxes", "moveaxis", "squeeze",
+        "expand_dims", "broadcast_to", "concatenate", "stack", "hstack", "vstack", "split", "flip", "roll",
+        "take", "diagonal", "where", "dot", "tensordot", "einsum", "inner", "outer", "shape", "ndim", "size",
+        "copy", "zeros_like", "ones_like") if name in _NP])
+
+
+def _is_complex(x) -> bool:
+    if isinstance(x, list | tuple):
+        return any(_is_complex(v) for v in x)
+    dtype = getattr(x, "dtype", None)
+    return (dtype.kind == "c") if dtype is not None else isinstance(x, complex)
+
+
+def _complex_unsupported(name: str) -> TypeError:
+    return TypeError(f"funcgrad does not differentiate {name} of complex values (its rule is for real values); "
+                     f"complex values are supported through numpy.fft, arithmetic, exp/log/sqrt/trigonometric "
+                     f"functions, np.real, np.imag, np.conj, np.abs and np.angle, and sums and reshapes: take "
+                     f"np.real / np.imag / np.abs first")
+
+
 def _scipy_ufunc(ufunc):
     """Our version of a ``scipy.special`` ufunc (``None`` if it is not one, or we have none)."""
     special = sys.modules.get("scipy.special")
@@ -63,6 +100,14 @@ def _scipy_ufunc(ufunc):
 
 def dispatch_ufunc(ufunc, method, inputs, kwargs):
     """``__array_ufunc__`` of traced values."""
+    if ufunc not in _HOLOMORPHIC_UFUNCS and _is_complex(inputs):
+        fn = _COMPLEX_UFUNCS.get(ufunc)
+        if fn is None or method != "__call__":
+            raise _complex_unsupported(f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}"))
+        if kwargs.get("out") is not None:
+            raise TypeError(f"numpy.{ufunc.__name__}: out= cannot receive a traced value (traced arrays are "
+                            f"immutable); assign the result instead")
+        return fn(*inputs)
     if method == "__call__" and not kwargs:
         prim = DIRECT_UFUNCS.get(ufunc)
         if prim is not None:
@@ -104,10 +149,16 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
 
 def dispatch_function(func, args, kwargs):
     """``__array_function__`` of traced values."""
+    if func not in _LINEAR_FUNCTIONS and (_is_complex(args) or _is_complex(tuple(kwargs.values()))):
+        fn = _COMPLEX_FUNCTIONS.get(func)
+        if fn is None:
+            raise _complex_unsupported(f"{getattr(func, '__module__', 'numpy') or 'numpy'}.{func.__name__}")
+        return fn(*args, **kwargs)
     fn = FUNCTIONS.get(func)
     if fn is None:
         module = getattr(func, "__module__", "numpy") or "numpy"
-        name = f"{'numpy.linalg' if 'linalg' in module else 'numpy'}.{func.__name__}"
+        sub = next((m for m in ("linalg", "fft") if m in module), None)
+        name = f"numpy.{sub + '.' if sub else ''}{func.__name__}"
         raise NotImplementedError(f"funcgrad does not support {name} on traced values "
                                   f"(no derivative rule); see funcgrad.numpy for the supported functions")
     return fn(*args, **kwargs)
