@@ -328,6 +328,14 @@ def test_documented_values_at_repeated_values():
     np.testing.assert_allclose(fg.grad(lambda a: np.sum(np.linalg.eigvalsh(a)))(eye), eye, atol=1e-14)
 
 
+@pytest.mark.parametrize("f", [np.linalg.norm, lambda x: np.linalg.norm(x, 3), lambda x: np.linalg.vector_norm(x),
+                               lambda x: np.linalg.norm(x.reshape(2, 2), "fro")], ids=["2", "3", "vector", "fro"])
+def test_norms_at_zero_have_derivative_zero_in_every_mode(f):
+    z = np.zeros(4)
+    for d in (fg.grad(f)(z), fg.jacfwd(f)(z), fg.jacrev(f)(z), fg.hessian(f)(z)):
+        np.testing.assert_array_equal(d, 0.0)
+
+
 def test_eigenvector_derivatives_at_repeated_values_are_not_finite():
     f = lambda a: np.linalg.eigh(a)[1]
     j = fg.jacfwd(f)(np.eye(3))

@@ -568,12 +568,21 @@ def multi_dot(arrays: Any, *, out: Any = None) -> Any:
 # ----------------------------------------------------------------------------- norms
 
 
+def _root(total, p):
+    """``total ** (1 / p)`` with derivative 0 where ``total`` is 0 (norms at the zero vector), in every mode."""
+    fnp = _fnp()
+    pos = total > 0
+    safe = fnp.where(pos, total, 1.0)
+    root = fnp.sqrt(safe) if p == 2 else safe ** (1.0 / p)
+    return fnp.where(pos, root, 0.0)
+
+
 def _vector_norm(x, axes, ord, keepdims):
     fnp = _fnp()
     if isinstance(ord, str):
         raise ValueError(f"norm: invalid norm order {ord!r} for vectors")
     if ord is None or ord == 2:
-        return fnp.sqrt(fnp.sum(x * x, axes, keepdims=keepdims))
+        return _root(fnp.sum(x * x, axes, keepdims=keepdims), 2)
     a = fnp.abs(x)
     if ord == _np.inf:
         return fnp.max(a, axes, keepdims=keepdims)
@@ -583,6 +592,8 @@ def _vector_norm(x, axes, ord, keepdims):
         return fnp.sum(fnp.astype(fnp.not_equal(x, 0), dtype_of(x)), axes, keepdims=keepdims)
     if ord == 1:
         return fnp.sum(a, axes, keepdims=keepdims)
+    if ord > 0:
+        return _root(fnp.sum(a ** ord, axes, keepdims=keepdims), ord)
     return fnp.sum(a ** ord, axes, keepdims=keepdims) ** (1.0 / ord)
 
 
@@ -592,7 +603,7 @@ def _matrix_norm(x, r, c, ord, keepdims):
         raise ValueError("norm: duplicate axes given")
     axes = tuple(sorted((r, c)))
     if ord is None or ord == "fro":
-        return fnp.sqrt(fnp.sum(x * x, axes, keepdims=keepdims))
+        return _root(fnp.sum(x * x, axes, keepdims=keepdims), 2)
     if ord in (2, -2, "nuc"):  # functions of the singular values (ties share a max's derivative equally)
         s = svdvals(fnp.moveaxis(x, (r, c), (-2, -1)))
         out = fnp.max(s, -1) if ord == 2 else fnp.min(s, -1) if ord == -2 else fnp.sum(s, -1)
@@ -624,7 +635,7 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     x = _arr(x)
     nd = len(shape_of(x))
     if axis is None and ord is None:
-        return fnp.sqrt(fnp.sum(x * x, tuple(range(nd)), keepdims=keepdims))
+        return _root(fnp.sum(x * x, tuple(range(nd)), keepdims=keepdims), 2)
     if axis is None:
         axis = tuple(range(nd))
     elif isinstance(axis, int | _np.integer):
