@@ -183,13 +183,16 @@ def digitize(x, bins, right=False):
     if n < 2:
         return searchsorted(bins, x, side)
     b = concrete_or_none(bins)
-    if b is None:
-        raise ValueError("funcgrad.numpy.digitize: traced bins need a concrete value to tell increasing from "
-                         "decreasing; pass bins as a NumPy array")
-    b = _np.asarray(b)
-    if b[-1] >= b[0]:
-        return searchsorted(b, x, side)
-    return n - searchsorted(b[::-1].copy(), x, side)
+    if b is not None:
+        b = _np.asarray(b)
+        if b[-1] >= b[0]:
+            return searchsorted(b, x, side)
+        return n - searchsorted(b[::-1].copy(), x, side)
+    from funcgrad.numpy.elementwise import where
+
+    flipped = ops.index(bins, (slice(None, None, -1),))
+    return where(ops.greater_equal(ops.index(bins, (-1,)), ops.index(bins, (0,))), searchsorted(bins, x, side),
+                 n - searchsorted(flipped, x, side))
 
 
 def choose(a, choices, out=None, mode="raise"):
