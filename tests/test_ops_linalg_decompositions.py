@@ -104,6 +104,7 @@ CASES = [
     ("pinv_wide", lambda m, a: m.linalg.pinv(a), [(3, 5)], "r"),
     ("pinv_rank_2_of_4x3", lambda m, b, c: m.linalg.pinv(m.matmul(b, c)), [(4, 2), (2, 3)], "r"),
     ("pinv_rtol", lambda m, a: m.linalg.pinv(a, rtol=None), [(4, 3)], "r"),
+    ("pinv_hermitian", lambda m, a: m.linalg.pinv(a, hermitian=True), [(2, 3, 3)], "r"),
     ("lstsq_vector", lambda m, a, b: m.linalg.lstsq(a, b)[0], [(5, 3), (5,)], "r"),
     ("lstsq_matrix", lambda m, a, b: m.linalg.lstsq(a, b)[0], [(5, 3), (5, 2)], "r"),
     ("lstsq_wide", lambda m, a, b: m.linalg.lstsq(a, b)[0], [(3, 5), (3,)], "r"),

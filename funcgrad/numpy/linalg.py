@@ -337,7 +337,8 @@ def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = _NOV
     """Moore-Penrose pseudo-inverse; singular values ``<= rcond * max(s)`` count as zero.
 
     Its derivative holds where the rank is locally constant (Golub & Pereyra), so it is finite at
-    repeated singular values (``pinv`` of the identity is differentiable).
+    repeated singular values (``pinv`` of the identity is differentiable). ``hermitian=True`` reads
+    the lower triangle, as NumPy does.
 
     >>> import numpy as np
     >>> pinv(np.array([[1.0, 0.0], [0.0, 0.0]]))
@@ -346,8 +347,9 @@ def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = _NOV
     """
     a = _real("pinv", a)
     _at_least_2d("pinv", a)
-    if hermitian:
+    if hermitian:  # NumPy reads the lower triangle then
         _square("pinv", a)
+        a = _symmetric_from(a, "L")
     return _ops.pinv(a, rcond=_rcond(a, rcond, rtol, 1e-15), hermitian=bool(hermitian))
 
 
@@ -677,6 +679,9 @@ def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Any:
 
 def cond(x: Any, p: Any = None) -> Any:
     """Condition number in the norm ``p`` (``None``/2/-2 from the singular values).
+
+    For the other norms ``cond`` is ``norm(x, p) * norm(inv(x), p)``, so a singular traced matrix raises
+    ``LinAlgError`` from ``inv`` where NumPy returns ``inf``.
 
     >>> import numpy as np
     >>> float(cond(np.array([[2.0, 0.0], [0.0, 0.5]])))
