@@ -71,8 +71,8 @@ def _real(name, a):
     a = _arr(a)
     dt = dtype_of(a)
     if dt.kind == "c":
-        raise TypeError(f"funcgrad.numpy.linalg.{name}: complex matrices are not supported (funcgrad "
-                        f"differentiates real arrays); split the matrix into real and imaginary parts")
+        raise TypeError(f"funcgrad.numpy.linalg.{name}: complex matrices are not supported (its derivative "
+                        f"rules are for real matrices); split the matrix into real and imaginary parts")
     if dt == _np.float16:
         raise TypeError(f"funcgrad.numpy.linalg.{name}: array type float16 is unsupported in linalg (as in "
                         f"NumPy); cast to float32 or float64 first")
@@ -200,8 +200,8 @@ def eigvalsh(a: Any, UPLO: str = "L") -> Any:
 def eig(a: Any) -> EigResult:
     """Eigenvalues and unit eigenvectors of a square matrix.
 
-    Traced matrices must have real eigenvalues: funcgrad differentiates real arrays only, and
-    complex eigenvalues raise ``LinAlgError`` (use ``eigh`` for symmetric matrices). The
+    Traced matrices must have real eigenvalues: the derivative rules are for real eigenvalues and
+    eigenvectors, and complex ones raise ``LinAlgError`` (use ``eigh`` for symmetric matrices). The
     eigenvectors' derivatives exist where the eigenvalues are distinct. A concrete NumPy array
     is passed to ``numpy.linalg.eig`` (complex results included).
 

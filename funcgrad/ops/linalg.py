@@ -434,17 +434,17 @@ qr.def_jvp(_qr_jvp)
 qr.def_vjp(_qr_vjp)
 
 
-# eig: eigenvalues and unit eigenvectors of a general square matrix whose eigenvalues are real.
-# Complex eigenvalues (and their eigenvectors) have no derivative here: the impl raises on them.
+# eig: eigenvalues and unit eigenvectors of a general square matrix whose eigenvalues are real (the
+# output dtype must be known before the values are). Complex eigenvalues raise in the impl.
 
 def _eig_impl(a):
     w, v = np.linalg.eig(np.asarray(a))
     if np.iscomplexobj(w):
         raise np.linalg.LinAlgError(
             "funcgrad.numpy.linalg.eig: the matrix has complex eigenvalues, which funcgrad does not "
-            "differentiate (it traces real arrays only); eig and eigvals of traced matrices need real "
-            "eigenvalues. For symmetric matrices use eigh / eigvalsh; otherwise call numpy.linalg.eig "
-            "on a concrete array outside the transform")
+            "differentiate (its rules for eig are for real eigenvalues and eigenvectors); eig and eigvals "
+            "of traced matrices need real eigenvalues. For symmetric matrices use eigh / eigvalsh; otherwise "
+            "call numpy.linalg.eig on a concrete array outside the transform")
     return w, v
 
 
