@@ -242,6 +242,10 @@ def test_factors_are_factorisations():
     s = _make("e", (4, 4), 2)
     w, v = fg.vjp(lambda s: np.linalg.eig(s), s)[0]
     np.testing.assert_allclose(s @ v, v * w, atol=1e-10)
+    # the non-unique factors still batch and jit (as values)
+    for f in (lambda a: np.linalg.svd(a), lambda a: np.linalg.qr(a, mode="complete")):
+        _close(fg.vmap(f)(a), f(a), 1e-12, 1e-12)
+        _close(fg.jit(f)(a), f(a), 1e-12, 1e-12)
 
 
 # ----------------------------------------------------------------------------- derivatives
@@ -353,6 +357,7 @@ def _vmap_params():
         params.append(pytest.param(fn, shapes, kind, (0,) * k, id=f"{name}-all"))
         if k > 1:
             params.append(pytest.param(fn, shapes, kind, (0,) + (None,) * (k - 1), id=f"{name}-first"))
+            params.append(pytest.param(fn, shapes, kind, (None,) * (k - 1) + (0,), id=f"{name}-last"))
         elif len(shapes[0]) >= 2:
             params.append(pytest.param(fn, shapes, kind, (len(shapes[0]),), id=f"{name}-last-axis"))
     return params
