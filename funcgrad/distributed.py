@@ -12,12 +12,13 @@ of its own. Install the extra with ``pip install "funcgrad[distributed]"``.
   :func:`map` takes ``dask.array`` input and returns ``dask.array`` output lazily;
 - :func:`cache_stats` reports, per worker, what was traced and compiled.
 
-The function is sent to each worker once per call (``Client.scatter`` with
-``broadcast=True``) and kept there, so a worker traces each signature once and compiles
-each kernel at most once (kernels are also cached on disk in ``FUNCGRAD_CACHE_DIR``, so a
-restarted worker loads them). NumPy inputs travel inside the tasks, through the
-scheduler: if a worker dies, Dask reruns its tasks elsewhere and the result is the one a
-single process computes. An exception raised by ``f`` on a worker is raised at the caller
+The function (pickled with cloudpickle: jitted and transformed functions pickle by
+reference to yours) goes to the cluster once per call, as a task, and each worker process
+keeps the first copy it receives, so a worker traces each signature once and compiles each
+kernel at most once; kernels are also cached on disk in ``FUNCGRAD_CACHE_DIR``, which a
+restarted worker loads. NumPy inputs travel inside the tasks, through the scheduler: if a
+worker dies, Dask reruns its tasks (and the function's) elsewhere and the result is the one
+a single process computes. An exception raised by ``f`` on a worker is raised at the caller
 with its type and message.
 
     >>> import numpy as np, funcgrad as fg
@@ -33,8 +34,9 @@ with its type and message.
 from __future__ import annotations
 
 import math
+import threading
 import uuid
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -50,9 +52,12 @@ __all__ = ["cache_stats", "hessian", "jacobian", "map", "map_blocks"]
 
 _INSTALL = 'pip install "funcgrad[distributed]"'
 BATCHES_PER_WORKER = 4  # default batching: a few tasks per worker balance load and bound what a lost worker costs
+RESIDENT_FUNCTIONS = 8  # shipped functions a worker process keeps, with their traces (least recently used go first)
 
-# what this process ran for funcgrad.distributed when it is a worker (see cache_stats)
+# the state of a worker process: what it ran (see cache_stats) and the functions it keeps
 _STATS: Counter = Counter()
+_RESIDENT: OrderedDict = OrderedDict()
+_RESIDENT_LOCK = threading.Lock()
 
 
 # ----------------------------------------------------------------------------- helpers (client side)
@@ -106,9 +111,32 @@ def _fn_name(f: Callable) -> str:
     return getattr(f, "__name__", type(f).__name__)
 
 
-def _ship(client, fn: Callable):
-    """``fn`` on every worker, kept in worker memory: a future (it pickles with cloudpickle)."""
-    return client.scatter(fn, broadcast=True, hash=False)
+class _Shipped:
+    """A function sent to the workers, with a token. Each worker process keeps the first copy it
+    receives (see :func:`_resident`), so its traces and compiled code serve every task of a call,
+    however Dask moves, drops or recomputes the copies it holds."""
+
+    __slots__ = ("token", "fn")
+
+    def __init__(self, fn: Callable):
+        self.token, self.fn = uuid.uuid4().hex, fn
+
+    def __getstate__(self):
+        return self.token, self.fn
+
+    def __setstate__(self, state):
+        self.token, self.fn = state
+
+
+def _ship(client, shipped: _Shipped):
+    """A future holding ``shipped`` on the cluster. It is a task, not scattered data, so Dask can
+    recompute it if every worker holding it dies."""
+    with _large_graphs():
+        return client.submit(_identity, shipped, key=f"funcgrad-fn-{shipped.token}", pure=False)
+
+
+def _identity(x: Any) -> Any:
+    return x
 
 
 def _large_graphs():
@@ -144,48 +172,56 @@ def _abstract_out(fn: Callable, args: tuple) -> tuple[tree.TreeDef, list]:
 
 # ----------------------------------------------------------------------------- worker side
 
-def _traced(fn: Callable) -> int:
+def _resident(shipped: _Shipped) -> Callable:
+    """This process's copy of a shipped function: the first one it received."""
+    with _RESIDENT_LOCK:
+        fn = _RESIDENT.get(shipped.token)
+        if fn is None:
+            fn = _RESIDENT[shipped.token] = shipped.fn
+            while len(_RESIDENT) > RESIDENT_FUNCTIONS:
+                _RESIDENT.popitem(last=False)
+        else:
+            _RESIDENT.move_to_end(shipped.token)
+    return fn
+
+
+def _run(shipped: _Shipped, *args: Any) -> Any:
+    """``fn(*args)`` with this process's copy of ``fn``, counted in :func:`cache_stats`."""
+    fn = _resident(shipped)
     info = getattr(fn, "cache_info", None)
-    return info().misses if info is not None else 0
+    before = info().misses if info is not None else 0
+    out = fn(*args)
+    with _RESIDENT_LOCK:
+        _STATS["tasks"] += 1
+        _STATS["traces"] += (info().misses if info is not None else 0) - before
+    return out
 
 
-def _run_batch(fn: Callable, n: int, *leaves: np.ndarray) -> Any:
-    """One batch of :func:`map` on a worker: ``fn`` on the (padded) leaves, cut back to ``n`` rows."""
-    before = _traced(fn)
-    out = fn(*leaves)
-    _STATS["tasks"] += 1
-    _STATS["traces"] += _traced(fn) - before
-    return tree.map(lambda o: np.asarray(o)[:n], out)
+def _run_batch(shipped: _Shipped, n: int, *leaves: np.ndarray) -> Any:
+    """One batch of :func:`map` on a worker: the function on the (padded) leaves, cut back to ``n`` rows."""
+    return tree.map(lambda o: np.asarray(o)[:n], _run(shipped, *leaves))
 
 
 def _pick(out: Any, i: int) -> np.ndarray:
     return tree.leaves(out)[i]
 
 
-def _run_block(fn: Callable, *leaves: np.ndarray) -> Any:
-    return _run_batch(fn, leaves[0].shape[0], *leaves)
+def _run_block(shipped: _Shipped, *leaves: np.ndarray) -> Any:
+    return _run(shipped, *leaves)
 
 
-def _call_block(fn: Callable, *args: Any, **kwargs: Any) -> Any:
-    before = _traced(fn)
-    out = fn(*args, **kwargs)
-    _STATS["tasks"] += 1
-    _STATS["traces"] += _traced(fn) - before
-    return out
+def _call_block(shipped: _Shipped, *args: Any, **kwargs: Any) -> Any:
+    return _run(shipped, *args, **kwargs) if not kwargs else _resident(shipped)(*args, **kwargs)
 
 
-def _product_block(fn: Callable, x: np.ndarray, start: int, stop: int, size: int, shape: tuple) -> np.ndarray:
+def _product_block(shipped: _Shipped, x: np.ndarray, start: int, stop: int, size: int, shape: tuple) -> np.ndarray:
     """Products of ``fn`` at ``x`` with basis vectors ``start .. stop - 1`` (as ``size`` rows, zeros past ``stop``,
     so that every block has one signature), cut back to ``stop - start`` rows."""
     k = int(np.prod(shape, dtype=np.int64))
     basis = np.zeros((size, k), dtype=x.dtype)
     rows = np.arange(stop - start)
     basis[rows, start + rows] = 1
-    before = _traced(fn)
-    out = np.asarray(fn(x, basis.reshape((size,) + tuple(shape))))
-    _STATS["tasks"] += 1
-    _STATS["traces"] += _traced(fn) - before
-    return out[:stop - start]
+    return np.asarray(_run(shipped, x, basis.reshape((size,) + tuple(shape))))[:stop - start]
 
 
 def _worker_stats() -> dict:
@@ -274,9 +310,8 @@ def map(f: Callable, xs: Any, client: Any = None, batch_size: int | None = None,
     ``xs`` is an array or a pytree of arrays with a common leading axis; ``f`` takes one
     example (the pytree of one slice) and returns an array or a pytree. The leading axis is
     cut into batches of ``batch_size`` examples (default: four batches per worker), each run
-    as one task by ``fg.jit(fg.vmap(f))`` (``jit=False``: by ``fg.vmap(f)``, for functions
-    that branch on values in Python). The last batch is padded to the same size, so each
-    worker traces one signature.
+    as one task by ``fg.jit(fg.vmap(f))`` (``jit=False``: by ``fg.vmap(f)``, eagerly). The
+    last batch is padded with copies of the last example, so each worker traces one signature.
 
     ``output="numpy"`` gathers the results in order; ``output="dask"`` returns ``dask.array``
     leaves whose blocks stay in the workers' memory (reduce them there, or ``.compute()``).
@@ -325,7 +360,7 @@ def map(f: Callable, xs: Any, client: Any = None, batch_size: int | None = None,
     if output == "dask":  # shapes first: a function that fails to trace fails here, before anything is sent
         out_tree, avals = _spec(fn, batches[0], jit)
     token = uuid.uuid4().hex
-    shipped = _ship(client, fn)
+    shipped = _ship(client, _Shipped(fn))
     with _large_graphs():
         futures = client.map(_run_batch, [shipped] * len(starts), [min(batch_size, n - s) for s in starts],
                              *zip(*batches), key=[f"funcgrad-map-{token}-{i}" for i in range(len(starts))],
@@ -337,10 +372,10 @@ def map(f: Callable, xs: Any, client: Any = None, batch_size: int | None = None,
     import dask.array as da
 
     columns = []
-    for j, (shape, dtype) in enumerate(avals):
-        blocks = [da.from_delayed(dask.delayed(_pick, pure=True)(fut, j), (min(batch_size, n - s),) + shape[1:],
-                                  dtype=dtype) for fut, s in zip(futures, starts)]
-        columns.append(da.concatenate(blocks))
+    for j, (shape, dtype) in enumerate(avals):  # one future per leaf and batch: the dask arrays hold them
+        picked = client.map(_pick, futures, [j] * len(futures), key=[f"{fut.key}-{j}" for fut in futures])
+        columns.append(da.concatenate([da.from_delayed(dask.delayed(fut), (min(batch_size, n - s),) + shape[1:],
+                                                       dtype=dtype) for fut, s in zip(picked, starts)]))
     return tree.unflatten(out_tree, columns)
 
 
@@ -357,11 +392,12 @@ def _map_dask(f: Callable, fn: Callable, leaves: list, batch_size: int | None, j
     import dask
     import dask.array as da
 
-    chunks = (batch_size,) if batch_size is not None else leaves[0].chunks[0]
-    leaves = [x.rechunk({0: chunks, **{a: -1 for a in range(1, x.ndim)}}) for x in leaves]
+    rows = batch_size if batch_size is not None else leaves[0].chunks[0]
+    leaves = [x.rechunk({0: rows, **{a: -1 for a in range(1, x.ndim)}}) for x in leaves]
     first = [np.empty((leaves[0].chunks[0][0],) + x.shape[1:], x.dtype) for x in leaves]
     out_tree, avals = _spec(fn, first, jit)
-    shipped = dask.delayed(fn, name=f"funcgrad-fn-{uuid.uuid4().hex}", pure=False)
+    ship = _Shipped(fn)
+    shipped = dask.delayed(ship, name=f"funcgrad-fn-{ship.token}", pure=False)
     columns: list[list] = [[] for _ in avals]
     for b, rows in enumerate(leaves[0].chunks[0]):
         part = dask.delayed(_run_block, pure=True)(shipped, *[x.blocks[b] for x in leaves])
@@ -414,7 +450,8 @@ def map_blocks(f: Callable, *arrays: Any, jit: bool = True, **kwargs: Any) -> An
             ndim = (max(a.ndim for a in arrays if _is_dask_array(a)) - len(_axes(kwargs.get("drop_axis")))
                     + len(_axes(kwargs.get("new_axis"))))
         kwargs["meta"] = np.empty((0,) * ndim, dtype)
-    shipped = dask.delayed(fn, name=f"funcgrad-fn-{uuid.uuid4().hex}", pure=False)
+    ship = _Shipped(fn)
+    shipped = dask.delayed(ship, name=f"funcgrad-fn-{ship.token}", pure=False)
     kwargs.setdefault("name", f"funcgrad-map-blocks-{_fn_name(f)}")
     return da.map_blocks(_call_block, shipped, *arrays, **kwargs)
 
@@ -429,7 +466,9 @@ def _blocked(f: Callable, client: Any, block: int | None, kind: str, fname: str,
     from funcgrad.transforms.jit import jit as _jit
 
     products = _Products(f, kind)
-    fn = _jit(products) if jit else products
+    shipped = _Shipped(_jit(products) if jit else products)  # one token: workers keep their traces across calls
+    futures_by_client: dict = {}  # the shipped function's future on each client used
+    outputs: dict = {}  # (shape, dtype) of x -> output structure and (shape, dtype)
 
     def run(x: Any) -> np.ndarray:
         from funcgrad.core.trace import Tracer
@@ -442,7 +481,10 @@ def _blocked(f: Callable, client: Any, block: int | None, kind: str, fname: str,
             raise TypeError(f"funcgrad.distributed.{fname}: x has dtype {x.dtype}, but differentiation needs "
                             f"floating-point values; pass x.astype(float)")
         c = _get_client(client, fname)
-        out_tree, avals = _abstract_out(f, (x,)) if jit else _eager_out(f, x)
+        key = (x.shape, x.dtype.str)
+        if key not in outputs:
+            outputs[key] = _abstract_out(f, (x,)) if jit else _eager_out(f, x)
+        out_tree, avals = outputs[key]
         if out_tree is not tree.LEAF:
             raise TypeError(f"funcgrad.distributed.{fname}: {_fn_name(f)} must return one array, not a pytree "
                             f"({out_tree!r})")
@@ -458,9 +500,11 @@ def _blocked(f: Callable, client: Any, block: int | None, kind: str, fname: str,
         size = block or max(1, math.ceil(k / (BATCHES_PER_WORKER * _n_workers(c, fname))))
         size = min(size, k)
         starts = list(range(0, k, size))
-        shipped = _ship(c, fn)
+        fn_future = futures_by_client.get(c.id)
+        if fn_future is None or fn_future.status in ("cancelled", "error"):
+            fn_future = futures_by_client[c.id] = _ship(c, shipped)
         token = uuid.uuid4().hex
-        futures = c.map(_product_block, [shipped] * len(starts), [x] * len(starts), starts,
+        futures = c.map(_product_block, [fn_future] * len(starts), [x] * len(starts), starts,
                         [min(s + size, k) for s in starts], [size] * len(starts), [vec_shape] * len(starts),
                         key=[f"funcgrad-{kind}-{token}-{i}" for i in range(len(starts))], pure=False)
         stacked = np.concatenate(_gather(c, futures))  # (k, ...): one row per basis vector
@@ -486,7 +530,10 @@ def jacobian(f: Callable, client: Any = None, block: int | None = None, mode: st
     ``mode="fwd"`` computes ``block`` columns per task (jvps, ``fg.jacfwd`` in pieces),
     ``mode="rev"`` ``block`` rows per task (vjps, ``fg.jacrev`` in pieces); the default block
     gives four tasks per worker. Each task builds its basis vectors on the worker and runs
-    ``fg.jit`` of the batched products. The result has shape ``out.shape + x.shape``.
+    ``fg.jit`` of the batched products (``jit=False``: eagerly, so that ``f`` may branch on
+    the values of ``x`` in Python). The result has shape ``out.shape + x.shape``. The returned
+    function sends ``f`` to the cluster at its first call and keeps it there while it lives, so
+    later calls, at new points, reuse the workers' traces and kernels.
 
         >>> import numpy as np, funcgrad as fg
         >>> from dask.distributed import Client
