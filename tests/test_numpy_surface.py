@@ -148,6 +148,20 @@ CASES = [
     ("real_imag_conj", lambda m, x: (m.real(x), m.imag(x), m.conj(x), m.conjugate(x)), [normal(3)]),
     ("angle", lambda m, x: m.angle(x) + m.angle(x, deg=True) + x, [normal(4)]),
     ("power_int_exponents", lambda m, x: m.power(x, np.array([0, 1, 2, 3])), [normal(4)]),
+    ("real_if_close", lambda m, x: m.real_if_close(x), [normal(3)]),
+    # NumPy 2's array-API names and the polynomial helpers
+    ("cumulative_sum", lambda m, x: m.cumulative_sum(x, axis=1, include_initial=True), [normal(2, 3)]),
+    ("cumulative_prod", lambda m, x: m.cumulative_prod(x), [normal(4)]),
+    ("matrix_transpose", lambda m, x: m.matrix_transpose(x), [normal(2, 3, 4)]),
+    ("unstack", lambda m, x: m.unstack(x, axis=1), [normal(2, 3)]),
+    ("delete", lambda m, x: m.delete(x, [0, 2], axis=1), [normal(2, 4)]),
+    ("vecdot", lambda m, x, y: m.vecdot(x, y), [normal(2, 3), normal(3)]),
+    ("matvec", lambda m, a, v: m.matvec(a, v), [normal(2, 3, 4), normal(4)]),
+    ("vecmat", lambda m, v, a: m.vecmat(v, a), [normal(3), normal(2, 3, 4)]),
+    ("poly_arith", lambda m, p, q: (m.polyadd(p, q), m.polysub(q, p), m.polymul(p, q)), [normal(3), normal(2)]),
+    ("polyder_polyint", lambda m, p, k: (m.polyder(p, 2), m.polyint(p, 2, k)), [normal(4), normal(2)]),
+    ("geomspace", lambda m, a, b: m.geomspace(a, b, 5), [positive(), positive()]),
+    ("geomspace_negative", lambda m, a, b: m.geomspace(-a, -b, 4, endpoint=False, axis=1), [positive(2), positive(2)]),
 ]
 
 IDS = [c[0] for c in CASES]
@@ -232,6 +246,12 @@ FIXED = [
     ("histogram_range", lambda m, x: m.histogram(x, bins=4, range=(-1.0, 2.0))),
     ("histogram_weights", lambda m, x: m.histogram(x, bins=3, range=(-2.0, 3.0), weights=x * x)),
     ("histogram_density", lambda m, x: m.histogram(x, bins=EDGES, density=True)),
+    ("nanargmax", lambda m, x: m.nanargmax(m.where(x > 2.0, np.nan, x))),
+    ("nanargmin_axis", lambda m, x: m.nanargmin(m.reshape(m.where(x < -1.0, np.nan, x), (3, 2)), axis=1)),
+    ("frexp_exponent", lambda m, x: m.frexp(x * 7.0)[1]),
+    ("isposinf_isneginf", lambda m, x: (m.isposinf(m.where(x > 1.0, np.inf, x)),
+                                        m.isneginf(m.where(x < 0, -np.inf, x)))),
+    ("isreal_iscomplex", lambda m, x: (m.isreal(x), m.iscomplex(x))),
 ]
 # output shapes that depend on values: concrete values only
 VALUE_DEPENDENT = [

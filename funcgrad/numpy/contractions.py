@@ -198,3 +198,121 @@ def correlate(a, v, mode="valid"):
         start = (n - 1) - (n - 1) // 2
         return ops.index(full, (slice(start, start + m),))
     return _crop(full, n, m, mode)
+
+
+def vecdot(x1, x2, /, *, axis=-1, **kw):
+    """``numpy.vecdot``: dot products of real vectors along ``axis``, broadcasting the rest.
+
+    >>> vecdot(_np.array([[1.0, 2.0], [3.0, 4.0]]), _np.array([1.0, 1.0])).tolist()
+    [3.0, 7.0]
+    """
+    from funcgrad.numpy.reductions import sum
+
+    return sum(multiply(_arr(x1), _arr(x2)), axis)
+
+
+def matvec(x1, x2, /, **kw):
+    """``numpy.matvec``: matrix times vector over broadcast stacks.
+
+    >>> matvec(_np.eye(2) * 2.0, _np.array([1.0, 3.0])).tolist()
+    [2.0, 6.0]
+    """
+    x1, x2 = _arr(x1), _arr(x2)
+    return squeeze(matmul(x1, reshape(x2, shape_of(x2) + (1,))), -1)
+
+
+def vecmat(x1, x2, /, **kw):
+    """``numpy.vecmat``: vector times matrix over broadcast stacks.
+
+    >>> vecmat(_np.array([1.0, 3.0]), _np.eye(2) * 2.0).tolist()
+    [2.0, 6.0]
+    """
+    x1, x2 = _arr(x1), _arr(x2)
+    return squeeze(matmul(reshape(x1, shape_of(x1)[:-1] + (1,) + shape_of(x1)[-1:]), x2), -2)
+
+
+def _poly_pair(a1, a2):
+    from funcgrad.numpy.shapes import concatenate
+
+    a1, a2 = ravel(_arr(a1)), ravel(_arr(a2))
+    n1, n2 = shape_of(a1)[0], shape_of(a2)[0]
+    pad = builtins.abs(n1 - n2)
+    if n1 < n2:
+        a1 = concatenate([_np.zeros(pad, dtype_of(a1)), a1])
+    elif n2 < n1:
+        a2 = concatenate([_np.zeros(pad, dtype_of(a2)), a2])
+    return a1, a2
+
+
+def polyadd(a1, a2):
+    """``numpy.polyadd`` of coefficient arrays (highest power first).
+
+    >>> polyadd(_np.array([1.0, 2.0]), _np.array([1.0, 0.0, 1.0])).tolist()
+    [1.0, 1.0, 3.0]
+    """
+    a1, a2 = _poly_pair(a1, a2)
+    return a1 + a2
+
+
+def polysub(a1, a2):
+    """``numpy.polysub`` of coefficient arrays (highest power first).
+
+    >>> polysub(_np.array([1.0, 2.0]), _np.array([1.0, 0.0, 1.0])).tolist()
+    [-1.0, 1.0, 1.0]
+    """
+    a1, a2 = _poly_pair(a1, a2)
+    return a1 - a2
+
+
+def polymul(a1, a2):
+    """``numpy.polymul``: the product polynomial (a convolution of the coefficients).
+
+    >>> polymul(_np.array([1.0, 1.0]), _np.array([1.0, -1.0])).tolist()
+    [1.0, 0.0, -1.0]
+    """
+    return convolve(ravel(_arr(a1)), ravel(_arr(a2)))
+
+
+def polyder(p, m=1):
+    """``numpy.polyder``: the ``m``-th derivative polynomial.
+
+    >>> polyder(_np.array([1.0, 1.0, 1.0])).tolist()
+    [2.0, 1.0]
+    """
+    m = int(m)
+    if m < 0:
+        raise ValueError("Order of derivative must be positive (see polyint)")
+    p = ravel(_arr(p))
+    for _ in range(m):
+        n = shape_of(p)[0] - 1
+        p = ops.index(p, (slice(0, n),)) * _np.arange(n, 0, -1)
+        if n == 0:
+            break
+    return p
+
+
+def polyint(p, m=1, k=None):
+    """``numpy.polyint``: the ``m``-th antiderivative polynomial with integration constants ``k``.
+
+    >>> polyint(_np.array([3.0, 2.0])).tolist()
+    [1.5, 2.0, 0.0]
+    """
+    from funcgrad.numpy.shapes import concatenate
+
+    m = int(m)
+    if m < 0:
+        raise ValueError("Order of integral must be positive (see polyder)")
+    k = 0.0 if k is None else _arr(k)
+    nk = shape_of(k)[0] if shape_of(k) else 1
+    if nk == 1:
+        ks = [k if not shape_of(k) else ops.index(k, (0,))] * m
+    else:
+        ks = [ops.index(k, (i,)) for i in range(builtins.min(m, nk))]
+    if len(ks) < m:
+        raise ValueError("k must be a scalar or a rank-1 array of length 1 or >m.")
+    p = ravel(_arr(p))
+    for i in range(m):
+        n = shape_of(p)[0]
+        p = concatenate([p / _np.arange(n, 0, -1),
+                         reshape(_arr(ks[i]), (1,))])
+    return p

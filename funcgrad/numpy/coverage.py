@@ -7,7 +7,7 @@ happens, not from a list:
 - **traces**: ``yes`` if the call on traced values gives NumPy's values under ``fg.jit`` (shapes and
   dtypes only); ``concrete`` if it does so only where values are known (``grad``, ``jvp`` without jit);
 - **differentiates**: ``yes`` if the forward-mode derivative along a random direction agrees with
-  central differences (``—`` where the output is integer or boolean, so there is no derivative);
+  central differences (``zero`` where both vanish, ``—`` where the output is integer or boolean);
 - **vmap**: ``yes`` if ``fg.vmap`` over a batch of two inputs equals a Python loop.
 
 The note column comes from :data:`NOTES` (conventions at non-differentiable points, see
@@ -170,7 +170,8 @@ PROBES: dict[str, dict[str, Callable]] = {
         "fill_diagonal": lambda r: ((_mat(r), _vec(r, 3)), {}),
         "fromfunction": lambda r: ((lambda i, j: i + j, (2, 3)), {}),
         "full": lambda r: (((2, 3), _np.asarray(r.uniform())), {}),
-        "full_like": lambda r: ((_vec(r), r.uniform()), {}),
+        "full_like": lambda r: ((_vec(r), _np.asarray(r.uniform())), {}),
+        "corrcoef": lambda r: ((_mat(r),), {}),
         "gcd": lambda r: ((_I4, _I4 + 2), {}),
         "geomspace": lambda r: ((_np.asarray(r.uniform(1.0, 2.0)), _np.asarray(r.uniform(3.0, 4.0)), 4), {}),
         "histogram": lambda r: ((_vec(r),), {"bins": 3, "range": (0.0, 1.0)}),
@@ -428,13 +429,15 @@ def _differentiates(g, xs, want, symmetric) -> str:
     ok2, minus = _try(lambda: h(*[p - eps * d for p, d in zip(primals, v)]))
     if not (ok and ok2):
         return "yes"
+    zero = True
     for t, p, m in zip(_leaves(res[1]), _leaves(plus), _leaves(minus)):
         if p.dtype.kind not in "fc":
             continue
         fd = (p.astype(complex if p.dtype.kind == "c" else float) - m) / (2 * eps)
         if t.shape != fd.shape or not _np.allclose(t, fd, rtol=1e-4, atol=1e-6):
             return "no" if not _np.any(t) else "wrong"
-    return "yes"
+        zero = zero and not _np.any(t)
+    return "zero" if zero else "yes"
 
 
 def _batches(fg, fn, args, kwargs) -> str:
@@ -489,7 +492,8 @@ def render(table: list[Row] | tuple[Row, ...] | None = None) -> str:
         "- **traces**: `yes` gives NumPy's values on traced arrays under `fg.jit` (shapes and dtypes only);",
         "  `concrete` only where values are known (`grad`, `jvp`, `vmap` without jit); `no` raises.",
         "- **differentiates**: `yes` if the forward derivative along a random direction matches central",
-        "  differences; `—` for integer or boolean results.",
+        "  differences (`zero` where both vanish: piecewise-constant results); `no` if it raises, or gives 0",
+        "  where the differences do not (a value-only result); `—` for integer or boolean results.",
         "- **vmap**: `yes` if `fg.vmap` over two inputs equals a loop.",
         "- **note**: the convention at non-differentiable points (see `docs/conventions.md`), or why a",
         "  function is not probed.",

@@ -142,3 +142,34 @@ def vander(x, N=None, increasing=False):
     if not _is_traced(x):
         return _np.vander(x, N, increasing)
     return power(reshape(x, (-1, 1)), powers)
+
+
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    """``numpy.geomspace``, differentiable in ``start`` and ``stop`` (real, of one sign, not zero).
+
+    >>> geomspace(1.0, 100.0, 3).tolist()
+    [1.0, 10.0, 100.0]
+    """
+    if not (_is_traced(start) or _is_traced(stop)):
+        return _np.geomspace(start, stop, num, endpoint, dtype, axis)
+    from funcgrad import ops
+    from funcgrad.numpy.shapes import concatenate, moveaxis, reshape
+
+    start, stop = _arr(start), _arr(stop)
+    dt = _np.result_type(dtype_of(start), dtype_of(stop), _np.float64)  # as NumPy: float64 at least
+    start, stop = astype(start, dt), astype(stop, dt)
+    sign = ops.sign(ops.stop_gradient(start))
+    start, stop = start / sign, stop / sign
+    y = logspace(ops.log10(start), ops.log10(stop), num=num, endpoint=endpoint)
+    shape = shape_of(y)[1:]
+    if num > 0:  # the ends exactly
+        parts = [reshape(broadcast_to(start, shape), (1,) + shape)]
+        if num > 1:
+            parts.append(ops.index(y, (slice(1, -1 if endpoint else None),)))
+            if endpoint:
+                parts.append(reshape(broadcast_to(stop, shape), (1,) + shape))
+        y = concatenate(parts, 0)
+    y = y * sign
+    if axis != 0:
+        y = moveaxis(y, 0, axis)
+    return y if dtype is None else astype(y, dtype)

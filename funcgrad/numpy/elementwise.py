@@ -363,3 +363,52 @@ def select(condlist, choicelist, default=0):
 
         out = broadcast_to(out, shape)
     return out
+
+
+def isposinf(x, out=None):
+    """``numpy.isposinf`` (boolean: no derivative).
+
+    >>> isposinf(_np.array([_np.inf, -_np.inf, 1.0])).tolist()
+    [True, False, False]
+    """
+    _no("isposinf", out=out)
+    x = _real_only("isposinf", x)
+    return ops.logical_and(ops.isinf(x), ops.logical_not(ops.signbit(x)))
+
+
+def isneginf(x, out=None):
+    """``numpy.isneginf`` (boolean: no derivative).
+
+    >>> isneginf(_np.array([_np.inf, -_np.inf, 1.0])).tolist()
+    [False, True, False]
+    """
+    _no("isneginf", out=out)
+    x = _real_only("isneginf", x)
+    return ops.logical_and(ops.isinf(x), ops.signbit(x))
+
+
+def isreal(x):
+    """``numpy.isreal`` of a real array: all true.
+
+    >>> isreal(_np.array([1.0, 2.0])).tolist()
+    [True, True]
+    """
+    return _np.ones(shape_of(_real_only("isreal", x)), bool)
+
+
+def iscomplex(x):
+    """``numpy.iscomplex`` of a real array: all false.
+
+    >>> iscomplex(_np.array([1.0, 2.0])).tolist()
+    [False, False]
+    """
+    return _np.zeros(shape_of(_real_only("iscomplex", x)), bool)
+
+
+def real_if_close(a, tol=100):
+    """``numpy.real_if_close`` of a real array: the array itself.
+
+    >>> real_if_close(_np.array([1.0, 2.0])).tolist()
+    [1.0, 2.0]
+    """
+    return _real_only("real_if_close", a)

@@ -764,3 +764,41 @@ def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     """
     _no("nanmedian", out=out)
     return _quantile("nanmedian", a, 0.5, axis, "linear", keepdims, True)
+
+
+def _cumulative(name, scan, fill, x, axis, dtype, include_initial):
+    from funcgrad.numpy.shapes import concatenate
+
+    x = _arr(x)
+    nd = len(shape_of(x))
+    if axis is None:
+        if nd > 1:
+            raise ValueError(f"funcgrad.numpy.{name}: axis must be given for arrays of more than one dimension")
+        axis = 0
+    out = scan(x, axis, dtype)
+    if include_initial:
+        axis = normalize_axis(axis, nd)
+        shape = list(shape_of(out))
+        shape[axis] = 1
+        out = concatenate([_np.full(shape, fill, dtype_of(out)), out], axis)
+    return out
+
+
+def cumulative_sum(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
+    """``numpy.cumulative_sum`` (the array-API ``cumsum``, optionally starting with 0).
+
+    >>> cumulative_sum(_np.array([1.0, 2.0, 3.0]), include_initial=True).tolist()
+    [0.0, 1.0, 3.0, 6.0]
+    """
+    _no("cumulative_sum", out=out)
+    return _cumulative("cumulative_sum", cumsum, 0, x, axis, dtype, include_initial)
+
+
+def cumulative_prod(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
+    """``numpy.cumulative_prod`` (the array-API ``cumprod``, optionally starting with 1).
+
+    >>> cumulative_prod(_np.array([1.0, 2.0, 3.0]), include_initial=True).tolist()
+    [1.0, 1.0, 2.0, 6.0]
+    """
+    _no("cumulative_prod", out=out)
+    return _cumulative("cumulative_prod", cumprod, 1, x, axis, dtype, include_initial)

@@ -473,3 +473,46 @@ def resize(a, new_shape):
     if n == 0 or total == 0:
         return _np.zeros(new_shape, dtype_of(a))
     return reshape(ops.index(flat, (_np.arange(total) % n,)), new_shape)
+
+
+def matrix_transpose(x, /):
+    """``numpy.matrix_transpose``: swap the last two axes.
+
+    >>> matrix_transpose(_np.ones((2, 3, 4))).shape
+    (2, 4, 3)
+    """
+    x = _arr(x)
+    if len(shape_of(x)) < 2:
+        raise ValueError("matrix_transpose: input array must be at least 2-dimensional")
+    return swapaxes(x, -1, -2)
+
+
+def unstack(x, /, *, axis=0):
+    """``numpy.unstack``: the slices along ``axis``, as a tuple.
+
+    >>> [a.tolist() for a in unstack(_np.array([[1.0, 2.0], [3.0, 4.0]]))]
+    [[1.0, 2.0], [3.0, 4.0]]
+    """
+    x = _arr(x)
+    if not shape_of(x):
+        raise ValueError("Input array must be at least 1-d.")
+    axis = normalize_axis(axis, len(shape_of(x)))
+    return tuple(ops.index(x, (slice(None),) * axis + (i,)) for i in range(shape_of(x)[axis]))
+
+
+def delete(arr, obj, axis=None):
+    """``numpy.delete`` with a concrete ``obj`` (int, slice or indices): a gather of the kept entries.
+
+    >>> delete(_np.array([1.0, 2.0, 3.0]), 1).tolist()
+    [1.0, 3.0]
+    """
+    arr = _arr(arr)
+    if axis is None:
+        arr, axis = ravel(arr), 0
+    axis = normalize_axis(axis, len(shape_of(arr)))
+    if _is_traced(obj):
+        obj = concrete_or_none(obj)
+        if obj is None:
+            raise _unsupported("delete", "a traced obj under jit (the result's shape depends on it)")
+    keep = _np.delete(_np.arange(shape_of(arr)[axis]), obj)
+    return ops.index(arr, (slice(None),) * axis + (keep,))
