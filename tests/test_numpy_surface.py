@@ -397,3 +397,15 @@ def test_bad_input_names_function_and_argument():
         fg.grad(lambda x: np.sum(np.ldexp(x, 2.0)))(V)
     with pytest.raises(ValueError, match="funcgrad.numpy.choose: invalid entry"):
         fg.grad(lambda x: np.sum(np.choose(np.array([0, 3]), [x[:2], x[2:4]])))(V)
+
+
+def test_convolve_primitive_under_nested_vmap_and_hessian():
+    rng = np.random.default_rng(3)
+    a, v = rng.standard_normal((2, 3, 5)), rng.standard_normal((3, 4))
+    got = fg.vmap(fg.vmap(lambda a, v: np.convolve(a, v, "same")), in_axes=(0, None))(a, v)
+    want = np.array([[np.convolve(a[i, j], v[j], "same") for j in range(3)] for i in range(2)])
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    f = lambda a, v: np.sum(np.correlate(a, v, "full") ** 3)  # noqa: E731
+    h = fg.hessian(f)(a[0, 0], v[0])
+    np.testing.assert_allclose(h, fg.jacfwd(fg.grad(f))(a[0, 0], v[0]), rtol=1e-12)
+    check_grads(f, (a[0, 0], v[0]), order=2)

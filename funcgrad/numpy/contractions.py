@@ -7,7 +7,7 @@ import builtins
 import numpy as _np
 
 from funcgrad import ops
-from funcgrad.numpy._base import _arr, _is_traced, _no, _unsupported
+from funcgrad.numpy._base import _arr, _is_traced, _no, _unsupported, astype
 from funcgrad.numpy.elementwise import multiply
 from funcgrad.numpy.shapes import broadcast_to, moveaxis, ravel, reshape, squeeze, stack, sum_tuples
 from funcgrad.ops.util import dtype_of, normalize_axis, shape_of
@@ -140,14 +140,11 @@ def polyval(p, x):
 
 
 def _convolve_full(a, v):
-    """The full discrete convolution of 1-D ``a`` and ``v``: windows of the padded longer one times the
-    reversed shorter one."""
-    if shape_of(v)[0] > shape_of(a)[0]:
-        a, v = v, a
-    n, m = shape_of(a)[0], shape_of(v)[0]
-    padded = ops.pad(a, widths=((m - 1, m - 1),), value=0.0) if m > 1 else a
-    windows = ops.index(padded, (_np.arange(n + m - 1)[:, None] + _np.arange(m)[None, :],))
-    return dot(windows, ops.index(v, (slice(None, None, -1),)))
+    """The full discrete convolution of 1-D ``a`` and ``v`` (one primitive: NumPy's cost)."""
+    from funcgrad.ops.reductions import convolve as _convolve_p
+
+    dtype = _np.result_type(dtype_of(a), dtype_of(v))
+    return _convolve_p(astype(a, dtype), astype(v, dtype))
 
 
 def _conv_mode(name, a, v, mode):
