@@ -306,6 +306,8 @@ def _eigh_jvp(t, ans, a):
 def _eigh_vjp(g, ans, a):
     gw, gv = g
     w, v = ans
+    if gv is None:  # the values alone: V diag(gw) Vᵀ, symmetric already
+        return matmul2(v * _row(gw), mT(v))
     inner = None if gw is None else _diag_embed(gw)
     if gv is not None:
         rot = _inverse_gaps(w) * matmul2(mT(v), gv)
@@ -361,26 +363,29 @@ def _svd_jvp(t, ans, a):
 def _svd_vjp(g, ans, a):
     gu, gs, gvt = g
     u, s, vt = ans
+    if gu is None and gvt is None:  # the values alone: U diag(gs) Vᵀ
+        return matmul2(u * _row(gs), vt)
     v = mT(vt)
     m, n = shape_of(a)[-2:]
+    f = _svd_gaps(s)
     inner = None if gs is None else _diag_embed(gs)
     out = None
-    if gu is not None or gvt is not None:
-        f = _svd_gaps(s)
-        if gu is not None:
-            a1 = f * matmul2(mT(u), gu)
-            inner = (a1 + mT(a1)) * _row(s) if inner is None else inner + (a1 + mT(a1)) * _row(s)
-            if m > n:
-                gus = gu / _row(s)
-                out = matmul2(gus - matmul2(u, matmul2(mT(u), gus)), vt)
-        if gvt is not None:
-            gv = mT(gvt)
-            a2 = f * matmul2(vt, gv)
-            inner = _col(s) * (a2 + mT(a2)) if inner is None else inner + _col(s) * (a2 + mT(a2))
-            if n > m:
-                gvs = gv / _row(s)
-                extra = matmul2(u, mT(gvs - matmul2(v, matmul2(vt, gvs))))
-                out = extra if out is None else out + extra
+    if gu is not None:
+        a1 = f * matmul2(mT(u), gu)
+        rot = (a1 + mT(a1)) * _row(s)
+        inner = rot if inner is None else inner + rot
+        if m > n:  # the part of the cotangent outside the column space of U
+            gus = gu / _row(s)
+            out = matmul2(gus - matmul2(u, matmul2(mT(u), gus)), vt)
+    if gvt is not None:
+        gv = mT(gvt)
+        a2 = f * matmul2(vt, gv)
+        rot = _col(s) * (a2 + mT(a2))
+        inner = rot if inner is None else inner + rot
+        if n > m:
+            gvs = gv / _row(s)
+            extra = matmul2(u, mT(gvs - matmul2(v, matmul2(vt, gvs))))
+            out = extra if out is None else out + extra
     ga = matmul2(u, matmul2(inner, vt))
     return ga if out is None else ga + out
 
@@ -464,6 +469,8 @@ def _eig_jvp(t, ans, a):
 def _eig_vjp(g, ans, a):
     gw, gv = g
     w, v = ans
+    if gv is None:  # the values alone: V⁻ᵀ diag(gw) Vᵀ
+        return solve(mT(v), _col(gw) * mT(v))
     inner = None if gw is None else _diag_embed(gw)
     if gv is not None:
         gv = gv - v * _sum_rows(v * gv)
