@@ -85,6 +85,7 @@ CASES = [
     ("svd_values_only", lambda m, a: m.linalg.svd(a, compute_uv=False), [(2, 4, 3)], "r"),
     ("svdvals", lambda m, a: m.linalg.svdvals(a), [(3, 3, 5)], "r"),
     ("svd_hermitian_values", lambda m, a: m.linalg.svd(a, compute_uv=False, hermitian=True), [(2, 3, 3)], "r"),
+    ("svd_hermitian_factors", lambda m, a: m.linalg.svd(a, hermitian=True), [(2, 3, 3)], "r"),
     # qr
     ("qr_q_tall", lambda m, a: m.linalg.qr(a)[0], [(2, 5, 3)], "r"),
     ("qr_r_tall", lambda m, a: m.linalg.qr(a)[1], [(2, 5, 3)], "r"),

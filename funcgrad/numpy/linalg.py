@@ -241,8 +241,8 @@ def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: 
     the extra columns of a full SVD of a non-square matrix are not unique, so differentiating
     them raises ``NotImplementedError``. Singular vectors have no derivative where singular
     values repeat or (for non-square matrices) vanish; the singular values' first derivatives
-    stay finite. ``hermitian=True`` reads the lower triangle, as NumPy does, and returns the
-    general SVD of that symmetric matrix (the same ``s``; ``u`` and ``vh`` may differ in sign).
+    stay finite. ``hermitian=True`` goes through ``eigh`` of the lower triangle, as NumPy does
+    (the same factors as NumPy's).
 
     >>> import numpy as np
     >>> u, s, vh = svd(np.array([[3.0, 0.0], [0.0, -2.0]]))
@@ -253,13 +253,27 @@ def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: 
     _at_least_2d("svd", a)
     if hermitian:
         _square("svd", a)
-        a = _symmetric_from(a, "L")
+        return _svd_hermitian(a, compute_uv)
     m, n = shape_of(a)[-2:]
     if not compute_uv:
         return _ops.svd(a)[1]
     if full_matrices and m != n:
         return SVDResult(*_ops.svd_full(a))
     return SVDResult(*_ops.svd(a))
+
+
+def _svd_hermitian(a, compute_uv):
+    """NumPy's SVD of a symmetric matrix: ``eigh``, values by decreasing modulus, their signs moved into ``vh``."""
+    fnp = _fnp()
+    w, v = _ops.eigh(_symmetric_from(a, "L"))
+    s = fnp.abs(w)
+    order = fnp.flip(fnp.argsort(ops.stop_gradient(s), axis=-1), axis=-1)
+    s = fnp.take_along_axis(s, order, axis=-1)
+    if not compute_uv:
+        return s
+    sign = fnp.take_along_axis(fnp.copysign(1.0, ops.stop_gradient(w)), order, axis=-1)
+    u = fnp.take_along_axis(v, fnp.expand_dims(order, -2), axis=-1)
+    return SVDResult(u, s, _mT(u * fnp.expand_dims(sign, -2)))
 
 
 def svdvals(x: Any, /) -> Any:
