@@ -84,9 +84,14 @@ def _form(eqn: Eqn, args: list[str]) -> str:
     return text
 
 
-def _index_map(e: Eqn, at: list[str | None], names: dict, src: _Source) -> str:
+def _index_map(e: Eqn, at: list[str | None], names: dict, src: _Source, interior: str | None = None,
+               bounds: list | None = None) -> str:
     """The scalar of a ``window``, ``inside`` or ``eye`` (:mod:`funcgrad.passes.windows`) at the loop position
-    ``at`` (one loop index, or ``None`` for a unit axis, per axis of its result)."""
+    ``at`` (one loop index, or ``None`` for a unit axis, per axis of its result).
+
+    With ``interior`` (a loop index), the scalar is for the iterations of that index where every read is in
+    bounds and every ``inside`` holds: no clamps, no tests; each such range ``[lo, hi)`` is added to ``bounds``.
+    """
     p = e.params
     if e.prim.name == "window":
         x = e.ins[0]
@@ -97,10 +102,13 @@ def _index_map(e: Eqn, at: list[str | None], names: dict, src: _Source) -> str:
                 continue
             lo, hi = o, o + s - 1  # the range of the index read
             expr = str(min(max(o, 0), n - 1)) if i is None else (f"{i} + {o}" if o else i)
-            if i is not None and lo < 0:
-                expr = f"max({expr}, 0)"
-            if i is not None and hi > n - 1:
-                expr = f"min({expr}, {n - 1})"
+            if i is not None and i == interior and (lo < 0 or hi > n - 1):
+                bounds.append((max(0, -o), n - o))  # where 0 <= i + o <= n - 1
+            else:
+                if i is not None and lo < 0:
+                    expr = f"max({expr}, 0)"
+                if i is not None and hi > n - 1:
+                    expr = f"min({expr}, {n - 1})"
             index.append(expr)
         return f"{names[x]}[{', '.join(index)}]"
     if e.prim.name == "inside":
@@ -110,7 +118,10 @@ def _index_map(e: Eqn, at: list[str | None], names: dict, src: _Source) -> str:
                 if not lo <= 0 < hi:
                     return "False"
             elif lo > 0 or hi < s:
-                terms.append(f"{lo} <= {i} < {hi}")
+                if i == interior:
+                    bounds.append((lo, hi))
+                else:
+                    terms.append(f"{lo} <= {i} < {hi}")
         return "(" + " and ".join(terms) + ")" if terms else "True"
     a, b = p["axes"]
     dtype = np.dtype(p["dtype"])
@@ -135,30 +146,18 @@ def _position(x_shape: tuple, member_shape: tuple) -> list[str | None]:
     return [None if n == 1 else f"n{along[lead + d]}" for d, n in enumerate(x_shape)]
 
 
-def kernel_source(eqn: Eqn) -> tuple[str, dict]:
-    """The module source of the kernel for a ``fused`` equation, and how to call it.
+def _index(x: Var, member_shape: tuple) -> str:
+    return ", ".join(i or "0" for i in _position(x.aval.shape, member_shape))
 
-    The loop nest runs over the cluster's shape (its members' shapes without their unit
-    axes); every value is read and stored at its own indices (unit axes at 0). The layout
-    says, per input, ``"scalar"`` or ``"array"``; the kernel takes ``(*sizes, *inputs,
-    *outputs)`` (rank ≥ 1: outputs are preallocated arrays of their own shapes, one per
-    materialised value and one per reduction) or ``(*inputs)`` and returns the outputs (rank 0).
-    """
-    sub, shape, axes = eqn.params["ir"], eqn.params["shape"], eqn.params["axes"]
-    rank = len(shape)
-    src = _Source()
-    names: dict[Var, str] = {k: f"i{j}" for j, k in enumerate(sub.in_vars)}
-    kinds = ["scalar" if v.aval.shape == () else "array" for v in sub.in_vars]
-    maps = {e.outs[0]: e for e in sub.eqns if e.prim.kind == "index_map"}
-    reductions = [e for e in sub.eqns if e.prim.name.startswith("reduce_")]
-    red_out = {e.outs[0] for e in reductions}
-    stored = [o for o in sub.outs if o not in red_out]
-    kept = [a for a in range(rank) if a not in axes]
-    body, inits, stores = [], [], []
+
+def _loop_body(sub, maps: dict, reductions: list, kept: list, names: dict, src: _Source, interior: str | None,
+               bounds: list | None) -> tuple[list, list, list]:
+    """The lines of a cluster's loop body (each member's scalar form), the accumulators' initialisations
+    and the reductions' stores; ``interior`` and ``bounds`` as for :func:`_index_map`."""
+    body: list[str] = []
+    inits: list[str] = []
+    stores: list[str] = []
     reads: dict[tuple, str] = {}
-
-    def index(x: Var, member_shape: tuple) -> str:
-        return ", ".join(i or "0" for i in _position(x.aval.shape, member_shape))
 
     def atom(x, dtype, member_shape) -> str:
         """``x``'s scalar at the loop position, as read by a member of ``member_shape``."""
@@ -169,10 +168,10 @@ def kernel_source(eqn: Eqn) -> tuple[str, dict]:
             key = (x, tuple(at))
             if key not in reads:
                 reads[key] = f"m{len(reads)}"
-                body.append(f"{reads[key]} = {_index_map(maps[x], at, names, src)}")
+                body.append(f"{reads[key]} = {_index_map(maps[x], at, names, src, interior, bounds)}")
             return reads[key]
         if x in sub.in_vars and x.aval.shape != ():
-            key = (x, index(x, member_shape))
+            key = (x, _index(x, member_shape))
             if key not in reads:
                 reads[key] = f"x{len(reads)}"
                 body.append(f"{reads[key]} = {names[x]}[{key[1]}]")
@@ -209,8 +208,46 @@ def kernel_source(eqn: Eqn) -> tuple[str, dict]:
         else:
             names[out] = f"v{j}"
             body.append(f"v{j} = {_cast(out.aval.dtype)}({_form(e, args)})")
+    return body, inits, stores
+
+
+def kernel_source(eqn: Eqn) -> tuple[str, dict]:
+    """The module source of the kernel for a ``fused`` equation, and how to call it.
+
+    The loop nest runs over the cluster's shape (its members' shapes without their unit
+    axes); every value is read and stored at its own indices (unit axes at 0). The layout
+    says, per input, ``"scalar"`` or ``"array"``; the kernel takes ``(*sizes, *inputs,
+    *outputs)`` (rank ≥ 1: outputs are preallocated arrays of their own shapes, one per
+    materialised value and one per reduction) or ``(*inputs)`` and returns the outputs (rank 0).
+    """
+    sub, shape, axes = eqn.params["ir"], eqn.params["shape"], eqn.params["axes"]
+    rank = len(shape)
+    src = _Source()
+    names: dict[Var, str] = {k: f"i{j}" for j, k in enumerate(sub.in_vars)}
+    kinds = ["scalar" if v.aval.shape == () else "array" for v in sub.in_vars]
+    maps = {e.outs[0]: e for e in sub.eqns if e.prim.kind == "index_map"}
+    reductions = [e for e in sub.eqns if e.prim.name.startswith("reduce_")]
+    red_out = {e.outs[0] for e in reductions}
+    stored = [o for o in sub.outs if o not in red_out]
+    kept = [a for a in range(rank) if a not in axes]
+    order = kept + list(axes)  # loop nest, outermost first
+
+    def loop_body(interior: str | None = None, bounds: list | None = None) -> tuple[list, list, list]:
+        """The loop body's lines, the accumulators' initialisations and the reductions' stores."""
+        return _loop_body(sub, maps, reductions, kept, names, src, interior, bounds)
+
+    body, inits, stores = loop_body()
     if rank:
-        body += [f"o{k}[{index(o, o.aval.shape)}] = {names[o]}" for k, o in enumerate(stored)]
+        body += [f"o{k}[{_index(o, o.aval.shape)}] = {names[o]}" for k, o in enumerate(stored)]
+    split = None
+    if rank:  # the innermost loop's interior, where reads need no clamps and masks no tests
+        bounds: list = []
+        inner, _, _ = loop_body(f"n{order[-1]}", bounds)
+        if bounds:
+            lo, hi = max(b[0] for b in bounds), min(b[1] for b in bounds)
+            if lo < hi:
+                inner += [f"o{k}[{_index(o, o.aval.shape)}] = {names[o]}" for k, o in enumerate(stored)]
+                split = (lo, hi, inner)
 
     sizes = [f"s{a}" for a in range(rank)]
     params = [f"i{k}" for k in range(len(kinds))]
@@ -223,14 +260,26 @@ def kernel_source(eqn: Eqn) -> tuple[str, dict]:
     else:
         signature = sizes + params + [f"o{k}" for k in range(len(stored))] + [f"r{k}" for k in range(len(reductions))]
         depth = 1
-        order = kept + list(axes)
         for level, a in enumerate(order):
             if level == len(kept):
                 lines += ["    " * depth + s for s in inits]
             loop = "prange" if parallel and level == 0 else "range"
-            lines.append("    " * depth + f"for n{a} in {loop}(s{a}):")
-            depth += 1
-        lines += ["    " * depth + s for s in body]
+            if level < len(order) - 1 or split is None:
+                lines.append("    " * depth + f"for n{a} in {loop}(s{a}):")
+                depth += 1
+                continue
+            # the innermost loop in three parts: the edges with clamps and tests, the interior without
+            lo, hi, inner = split
+            pad = "    " * depth
+            # the interior starts at a literal, so numba's compiler sees its indices are never negative
+            lines += [pad + f"hi{a} = max({lo}, min({hi}, s{a}))"]
+            for start, stop, part, kind in ((0, f"min({lo}, s{a})", body, "range"), (lo, f"hi{a}", inner, loop),
+                                            (f"hi{a}", f"s{a}", body, "range")):
+                lines.append(pad + f"for n{a} in {kind}({start}, {stop}):")
+                lines += [pad + "    " + s for s in part]
+        if split is None:
+            depth = 1 + len(order)
+            lines += ["    " * depth + s for s in body]
         if axes:
             depth = 1 + len(kept)
             lines += ["    " * depth + s for s in stores]

@@ -1,4 +1,8 @@
-"""Common-subexpression elimination: one equation per distinct (primitive, inputs, params)."""
+"""Common-subexpression elimination: one equation per distinct (primitive, inputs, params).
+
+The inputs of commutative primitives are compared as a set, so ``x * y`` and ``y * x`` are one
+equation (forward mode makes both from ``x * x``).
+"""
 
 from __future__ import annotations
 
@@ -25,6 +29,11 @@ def _params_key(params: dict):
         return repr(sorted(params.items()))
 
 
+COMMUTATIVE = frozenset({"add", "mul", "maximum", "minimum", "hypot", "logaddexp", "logaddexp2", "equal",
+                         "not_equal", "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or",
+                         "bitwise_xor"})
+
+
 def cse(ir: IR) -> IR:
     """``ir`` with repeated computations computed once."""
     rename: dict[Var, Var] = {}
@@ -36,7 +45,10 @@ def cse(ir: IR) -> IR:
 
     for eqn in ir.eqns:
         ins = tuple(sub(x) for x in eqn.ins)
-        key = (eqn.prim.name, tuple(_atom_key(x) for x in ins), _params_key(eqn.params))
+        atoms = tuple(_atom_key(x) for x in ins)
+        if eqn.prim.name in COMMUTATIVE:
+            atoms = tuple(sorted(atoms, key=repr))
+        key = (eqn.prim.name, atoms, _params_key(eqn.params))
         prev = seen.get(key)
         if prev is not None:
             rename.update(zip(eqn.outs, prev.outs))
