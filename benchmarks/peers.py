@@ -35,7 +35,14 @@ def autograd() -> ModuleType | None:
     return mod
 
 
+def asdex() -> ModuleType | None:
+    """asdex (sparse Jacobians and Hessians on JAX, with 64-bit floats), or ``None``."""
+    if jax() is None:
+        return None
+    return _load("asdex")
+
+
 def versions() -> dict[str, str]:
     """Versions of the peers that are installed."""
-    return {name: importlib.metadata.version(name) for name in ("jax", "torch", "autograd")
+    return {name: importlib.metadata.version(name) for name in ("jax", "torch", "autograd", "asdex")
             if importlib.util.find_spec(name) is not None}

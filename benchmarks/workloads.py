@@ -381,3 +381,7 @@ def cold_start() -> Workload:
 
 WORKLOADS = {w.__name__.replace("_", "-"): w for w in (small_grad, tensor_ops, elementwise_grad, mlp,
                                                        rosenbrock_hessian, jacobian, fourth_derivative, cold_start)}
+
+from benchmarks.sparse import sparse_hessian, sparse_hessian_first_call  # noqa: E402  (they build Workloads)
+
+WORKLOADS.update({w.__name__.replace("_", "-"): w for w in (sparse_hessian, sparse_hessian_first_call)})

@@ -37,7 +37,7 @@ class SparseInfo(NamedTuple):
 
 class _Plan(NamedTuple):
     pattern: sp.csr_array
-    seeds: np.ndarray       # colours × n (fwd, hvp) or colours × m (rev)
+    seeds: np.ndarray       # colours × n (fwd, hvp) or colours × m (rev), in the argument's dtype
     read: np.ndarray        # where each stored entry is in the flattened products (colours × size)
     info: SparseInfo
 
@@ -106,6 +106,8 @@ class _SparseDerivative:
         return x
 
     def _signature(self, args: tuple) -> tuple:
+        if len(args) == 1 and type(args[0]) is np.ndarray:  # the common case, without flattening
+            return (args[0].shape, args[0].dtype.str)
         leaves, treedef = tree.flatten(args)
         return (treedef,) + tuple((np.shape(v), np.result_type(v).str) if isinstance(v, np.ndarray | np.generic)
                                   else (type(v), v) for v in leaves)
@@ -126,8 +128,9 @@ class _SparseDerivative:
 
     def _make_plan(self, args: tuple, x: np.ndarray) -> _Plan:
         pattern = self.sparsity if self.sparsity is not None else self._detect(args)
-        return (_hessian_plan if self.kind == "hessian" else _jacobian_plan)(pattern, x.size, self.mode, self.order,
+        plan = (_hessian_plan if self.kind == "hessian" else _jacobian_plan)(pattern, x.size, self.mode, self.order,
                                                                              self.kind)
+        return plan._replace(seeds=plan.seeds.astype(x.dtype))
 
     def _detect(self, args: tuple) -> sp.csr_array:
         ir, values, index = self._stage(args)
@@ -206,7 +209,7 @@ class _SparseDerivative:
         if plan.info.colors == 0:
             dtype = np.result_type(x.dtype, np.float32)
             return sp.csr_array((np.zeros(0, dtype), pattern.indices, pattern.indptr), shape=pattern.shape)
-        compressed = np.asarray(self._product(plan.info.mode)(plan.seeds.astype(x.dtype), *args))
+        compressed = np.asarray(self._product(plan.info.mode)(plan.seeds, *args))
         data = compressed.ravel().take(plan.read)
         return sp.csr_array((data, pattern.indices.copy(), pattern.indptr.copy()), shape=pattern.shape)
 
