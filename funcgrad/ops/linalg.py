@@ -1,4 +1,5 @@
-"""Contractions and linear algebra: dot_general, inv, solve, det, slogdet, cholesky.
+"""Contractions and linear algebra: dot_general, inv, solve, det, slogdet, cholesky, and the
+decompositions eigh, svd, qr, eig with the pseudo-inverse pinv.
 
 Matrix primitives act on the last two axes and broadcast over leading ones, as
 ``numpy.linalg`` does; their rules use ``mT`` (swap of the last two axes).
