@@ -385,3 +385,6 @@ WORKLOADS = {w.__name__.replace("_", "-"): w for w in (small_grad, tensor_ops, e
 from benchmarks.sparse import sparse_hessian, sparse_hessian_first_call  # noqa: E402  (they build Workloads)
 
 WORKLOADS.update({w.__name__.replace("_", "-"): w for w in (sparse_hessian, sparse_hessian_first_call)})
+
+from benchmarks.distributed import distributed  # noqa: E402  (its Dask clusters start when the workload is built)
+WORKLOADS["distributed"] = distributed

@@ -52,6 +52,7 @@ __all__ = ["cache_stats", "hessian", "jacobian", "map", "map_blocks"]
 
 _INSTALL = 'pip install "funcgrad[distributed]"'
 BATCHES_PER_WORKER = 4  # default batching: a few tasks per worker balance load and bound what a lost worker costs
+CONSTANT_BASIS_BLOCKS = 64  # up to this many blocks, each block's basis is a constant of its own jit trace
 RESIDENT_FUNCTIONS = 8  # shipped functions a worker process keeps, with their traces (least recently used go first)
 
 # the state of a worker process: what it ran (see cache_stats) and the functions it keeps
@@ -214,14 +215,25 @@ def _call_block(shipped: _Shipped, *args: Any, **kwargs: Any) -> Any:
     return _run(shipped, *args, **kwargs) if not kwargs else _resident(shipped)(*args, **kwargs)
 
 
-def _product_block(shipped: _Shipped, x: np.ndarray, start: int, stop: int, size: int, shape: tuple) -> np.ndarray:
-    """Products of ``fn`` at ``x`` with basis vectors ``start .. stop - 1`` (as ``size`` rows, zeros past ``stop``,
-    so that every block has one signature), cut back to ``stop - start`` rows."""
+def _basis(start: int, stop: int, size: int, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    """Basis vectors ``start .. stop - 1`` of a space of arrays of ``shape``, as ``size`` rows (zeros past ``stop``)."""
     k = int(np.prod(shape, dtype=np.int64))
-    basis = np.zeros((size, k), dtype=x.dtype)
+    basis = np.zeros((size, k), dtype=dtype)
     rows = np.arange(stop - start)
     basis[rows, start + rows] = 1
-    return np.asarray(_run(shipped, x, basis.reshape((size,) + tuple(shape))))[:stop - start]
+    return basis.reshape((size,) + tuple(shape))
+
+
+def _product_block(shipped: _Shipped, x: np.ndarray, start: int, stop: int, size: int, shape: tuple,
+                   constant: bool) -> np.ndarray:
+    """Products of the shipped function at ``x`` with basis vectors ``start .. stop - 1``, cut back to
+    ``stop - start`` rows. ``constant``: the block is a static argument (its basis a constant of the trace),
+    else the basis is built here and passed (padded to ``size`` rows: one signature for every block)."""
+    if constant:
+        out = _run(shipped, x, start, stop, size, shape)
+    else:
+        out = _run(shipped, x, _basis(start, stop, size, shape, x.dtype))
+    return np.asarray(out)[:stop - start]
 
 
 def _worker_stats() -> dict:
@@ -264,6 +276,21 @@ class _Products:
             return _vmap(lambda v: _hvp(f, (x,), (v,))[1])(vectors)
         _, pullback = _vjp(f, x)
         return _vmap(lambda c: pullback(c)[0])(vectors)
+
+
+class _BlockProducts:
+    """``(x, start, stop, size, shape)``: :class:`_Products` with the basis block built inside, so that under
+    ``fg.jit`` (these arguments static) it is a constant the passes fold into the function, as ``fg.jacfwd``'s
+    identity is in ``fg.jit(fg.jacfwd(f))``."""
+
+    def __init__(self, products: _Products):
+        self.products = products
+        self.__name__ = products.__name__
+
+    def __call__(self, x: Any, start: int, stop: int, size: int, shape: tuple) -> Any:
+        from funcgrad.ops.util import dtype_of
+
+        return self.products(x, _basis(start, stop, size, shape, dtype_of(x)))
 
 
 # ----------------------------------------------------------------------------- map
@@ -466,8 +493,10 @@ def _blocked(f: Callable, client: Any, block: int | None, kind: str, fname: str,
     from funcgrad.transforms.jit import jit as _jit
 
     products = _Products(f, kind)
-    shipped = _Shipped(_jit(products) if jit else products)  # one token: workers keep their traces across calls
-    futures_by_client: dict = {}  # the shipped function's future on each client used
+    # one token each: the workers keep their traces across calls
+    shipped = {False: _Shipped(_jit(products) if jit else products),
+               True: _Shipped(_jit(_BlockProducts(products), static_argnums=(1, 2, 3, 4)))}
+    futures_by_client: dict = {}  # the shipped functions' futures on each client used
     outputs: dict = {}  # (shape, dtype) of x -> output structure and (shape, dtype)
 
     def run(x: Any) -> np.ndarray:
@@ -500,19 +529,22 @@ def _blocked(f: Callable, client: Any, block: int | None, kind: str, fname: str,
         size = block or max(1, math.ceil(k / (BATCHES_PER_WORKER * _n_workers(c, fname))))
         size = min(size, k)
         starts = list(range(0, k, size))
-        fn_future = futures_by_client.get(c.id)
+        # with few blocks, each is its own jit signature and its basis a constant of the trace
+        constant = jit and len(starts) <= CONSTANT_BASIS_BLOCKS
+        fn_future = futures_by_client.get((c.id, constant))
         if fn_future is None or fn_future.status in ("cancelled", "error"):
-            fn_future = futures_by_client[c.id] = _ship(c, shipped)
+            fn_future = futures_by_client[c.id, constant] = _ship(c, shipped[constant])
         token = uuid.uuid4().hex
         futures = c.map(_product_block, [fn_future] * len(starts), [x] * len(starts), starts,
                         [min(s + size, k) for s in starts], [size] * len(starts), [vec_shape] * len(starts),
-                        key=[f"funcgrad-{kind}-{token}-{i}" for i in range(len(starts))], pure=False)
+                        [constant] * len(starts), key=[f"funcgrad-{kind}-{token}-{i}" for i in range(len(starts))],
+                        pure=False)
         stacked = np.concatenate(_gather(c, futures))  # (k, ...): one row per basis vector
         if kind == "vjp":  # row i: d out_i / dx
             return stacked.reshape(out_shape + x.shape)
         prod_shape = x.shape if kind == "hvp" else out_shape  # row j: the product with e_j, a column
         m = int(np.prod(prod_shape, dtype=np.int64))
-        return np.ascontiguousarray(stacked.reshape(k, m).T).reshape(prod_shape + x.shape)
+        return stacked.reshape(k, m).T.reshape(prod_shape + x.shape)
 
     run.__name__ = f"{fname}({_fn_name(f)})"
     return run

@@ -147,11 +147,16 @@ def _vector_function(seed=2):
     return f, rng.standard_normal((3, 4))
 
 
+@pytest.mark.parametrize("constant_basis", [True, False])
 @pytest.mark.parametrize("mode, dense", [("fwd", fg.jacfwd), ("rev", fg.jacrev)])
-def test_blocked_jacobian_equals_the_dense_one(client, mode, dense):
+def test_blocked_jacobian_equals_the_dense_one(client, monkeypatch, mode, dense, constant_basis):
+    if not constant_basis:  # many blocks: the basis is an argument, one signature for all blocks
+        monkeypatch.setattr(fgd, "CONSTANT_BASIS_BLOCKS", 0)
     f, x = _vector_function()
-    J = fgd.jacobian(f, client=client, block=5, mode=mode)(x)  # blocks of 5 do not divide 12 (fwd) or 7 (rev)
+    jac = fgd.jacobian(f, client=client, block=5, mode=mode)
+    J = jac(x)  # blocks of 5 do not divide 12 (fwd) or 7 (rev)
     assert J.shape == (7, 3, 4)
+    np.testing.assert_allclose(jac(x + 1.0), dense(f)(x + 1.0), rtol=1e-13, atol=1e-15)  # a second point
     np.testing.assert_allclose(J, dense(f)(x), rtol=1e-13, atol=1e-15)
     np.testing.assert_allclose(J, fg.testing.numerical_jacobian(f, x), rtol=1e-6, atol=1e-8)
 
@@ -278,6 +283,23 @@ def test_bad_arguments_are_typed_errors_that_name_the_function_and_the_fix(clien
         fgd.jacobian(lambda v: (v, v), client=client)(np.ones(2))
     with pytest.raises(TypeError, match="pass at least one dask array"):
         fgd.map_blocks(np.sin, x)
+
+
+# ----------------------------------------------------------------------------- the benchmark workload
+
+def test_the_benchmark_workload_computes_the_same_derivatives_in_every_column(client):
+    from benchmarks.distributed import distributed as workload
+
+    w = workload(examples=300, n=40, clients={1: client, 2: client})
+    assert [list(row) for row in w.tasks.values()] == [["funcgrad", "funcgrad.jit", "dask 1 worker",
+                                                       "dask 2 workers"]] * 3
+    for task, row in w.tasks.items():
+        want = row["funcgrad"]()
+        for lib, fn in row.items():
+            got = fn()
+            assert got.shape == want.shape and got.dtype == want.dtype, (task, lib)
+            np.testing.assert_allclose(got, want, rtol=1e-5 if want.dtype == np.float32 else 1e-12,
+                                       atol=1e-6 if want.dtype == np.float32 else 1e-14, err_msg=f"{task}: {lib}")
 
 
 # ----------------------------------------------------------------------------- faults (last: restarts a worker)
