@@ -2107,3 +2107,45 @@ def test_functional_results_are_tensors_without_history():
         for t in out:
             assert isinstance(t, ag.Tensor) and not t.requires_grad
     assert x.grad is None
+
+
+# ----------------------------------------------------------------------------- primitives with several outputs
+
+
+def test_several_outputs_record_one_node_per_call():
+    a = np.random.default_rng(0).standard_normal((4, 4))
+    a = a + a.T
+    x = ag.tensor(a, requires_grad=True)
+    w, v = np.linalg.eigh(x)
+    assert w.requires_grad and v.requires_grad and not w.is_leaf
+    assert w.grad_fn.name() == v.grad_fn.name() == "LinalgEighBackward0"
+    loss = (v[:, 0] ** 4).sum() + (w ** 2).sum()
+    (g,) = ag.grad(loss, x, create_graph=True)
+
+    def f(m):
+        w, v = np.linalg.eigh(m)
+        return np.sum(v[:, 0] ** 4) + np.sum(w ** 2)
+
+    np.testing.assert_allclose(g.detach().numpy(), fg.grad(f)(a), rtol=1e-10, atol=1e-12)
+    (h,) = ag.grad(g.sum(), x)
+    np.testing.assert_allclose(h.numpy(), fg.grad(lambda m: np.sum(fg.grad(f)(m)))(a), rtol=1e-8, atol=1e-10)
+    with ag.no_grad():
+        w2, _ = np.linalg.eigh(x)
+    assert not w2.requires_grad and w2.grad_fn is None
+
+
+def test_create_graph_through_control_flow_and_custom_rules():
+    f = lambda v: fg.while_loop(lambda u: u.sum() < 10, lambda u: u * 1.5, v).sum() ** 2
+    x0 = np.array([0.5, 1.0])
+    h = ag.functional.hessian(f, ag.tensor(x0), create_graph=True)
+    np.testing.assert_allclose(h.numpy(), fg.hessian(f)(x0))
+
+    @fg.custom_vjp
+    def softplus(x):
+        return np.log1p(np.exp(x))
+
+    softplus.defvjp(lambda x: (softplus(x), x), lambda x, g: (g / (1 + np.exp(-x)),))
+    x = ag.tensor(np.array([0.3, -0.2]), requires_grad=True)
+    (g,) = ag.grad((softplus(x) ** 2).sum(), x, create_graph=True)
+    second = fg.grad(lambda w: np.sum(fg.grad(lambda v: np.sum(softplus(v) ** 2))(w)))(x.detach().numpy())
+    np.testing.assert_allclose(ag.grad(g.sum(), x)[0].numpy(), second)

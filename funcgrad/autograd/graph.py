@@ -25,7 +25,8 @@ _TORCH_NAMES = {
     "arcsin": "Asin", "arccos": "Acos", "arctan": "Atan", "arcsinh": "Asinh", "arccosh": "Acosh",
     "arctanh": "Atanh", "arctan2": "Atan2", "logaddexp": "Logaddexp", "cumsum": "Cumsum", "cumprod": "Cumprod",
     "inv": "LinalgInv", "solve": "LinalgSolve", "det": "LinalgDet", "slogdet": "LinalgSlogdet",
-    "cholesky": "LinalgCholesky",
+    "cholesky": "LinalgCholesky", "eigh": "LinalgEigh", "svd": "LinalgSvd", "qr": "LinalgQr", "eig": "LinalgEig",
+    "pinv": "LinalgPinv",
 }
 
 
@@ -144,6 +145,21 @@ class OutputKey:
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {id(self.node):#x}>"
+
+
+class MultiOutputNode(Node):
+    """The node of a primitive with several outputs (``eigh``, ``svd``, ``cond``, ...): each output's
+    ``grad_fn`` is one :class:`OutputKey`, and cotangents are kept per output."""
+
+    __slots__ = ()
+
+    @property
+    def out_key(self) -> tuple:
+        return self.__dict__["keys"]
+
+    @property
+    def retained(self):
+        return next((k.retained for k in self.out_key if k.retained is not None), None)
 
 
 class _TensorEntry:

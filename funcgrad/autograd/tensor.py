@@ -22,7 +22,7 @@ import numpy as np
 
 from funcgrad import ops
 from funcgrad.autograd.grad_mode import is_grad_enabled
-from funcgrad.autograd.graph import AccumulateGrad, Node
+from funcgrad.autograd.graph import AccumulateGrad, MultiOutputNode, Node, OutputKey
 from funcgrad.core.primitive import REGISTRY
 from funcgrad.numpy.dispatch import DIRECT_UFUNCS
 from funcgrad.core.trace import EVAL, Trace, Tracer, base_trace, current_trace, dispatch, reset_trace, set_trace
@@ -84,10 +84,14 @@ def _record(prim, args, params) -> Any:
     out = dispatch(prim, vals, params)
     needs = needs and (prim.differentiable or prim in _ZERO_GRAD) and is_grad_enabled()
     if prim.multiple_results:
-        if needs:
-            raise NotImplementedError(f"autograd tensors: {prim.name} has several outputs and cannot be recorded; "
-                                      f"differentiate it with funcgrad.grad instead")
-        return tuple(Tensor._wrap(o) for o in out)
+        out = tuple(o if type(o) is np.ndarray else np.asarray(o) for o in out)
+        if not needs:
+            return tuple(Tensor._make(o, False, None) for o in out)
+        node = MultiOutputNode(prim, params, keys, args, vals, [a._vc[0] if type(a) is Tensor else None
+                                                                for a in args], out)
+        node.keys = tuple(OutputKey(node, i) for i in range(len(out)))
+        return tuple(Tensor._make(o, True, k) if np.issubdtype(o.dtype, np.inexact) else Tensor._make(o, False, None)
+                     for o, k in zip(out, node.keys))
     if type(out) is not np.ndarray:
         out = np.asarray(out)
     if not needs:
