@@ -20,10 +20,10 @@ from funcgrad.transforms.api import (
 __version__ = "0.1.0"
 
 # imported on first use, to keep ``import funcgrad`` cheap: these subpackages, and fg.jit (with its backends)
-_LAZY = ("autograd", "distributed", "nn", "numpy", "optim", "profiler", "sparse", "testing")
+_LAZY = ("autograd", "distributed", "nn", "numpy", "optim", "profiler", "sparse", "testing", "viz")
 
 if TYPE_CHECKING:  # what __getattr__ provides, for type checkers and editors
-    from funcgrad import autograd, nn, numpy, optim, profiler, sparse, testing
+    from funcgrad import autograd, nn, numpy, optim, profiler, sparse, testing, viz
     from funcgrad.transforms.jit import jit
 
 
@@ -49,5 +49,5 @@ __all__ = [
     "ConcretizationError", "IR", "UnexpectedTracerError", "autograd", "checkpoint", "cond", "custom_jvp", "custom_vjp",
     "fori_loop", "grad", "hessian", "hvp", "jacfwd", "jacobian", "jacrev", "jit", "jvp", "linearize", "make_ir", "nn",
     "numpy", "optim", "profiler", "remat", "scan", "sparse", "stop_gradient", "testing", "tree", "value_and_grad",
-    "vhp", "vjp", "vmap", "while_loop",
+    "vhp", "vjp", "viz", "vmap", "while_loop",
 ]

@@ -137,9 +137,14 @@ class IR:
         return pretty(self)
 
     def _repr_html_(self) -> str:
-        import html
+        """The IR as an HTML table for notebooks: one row per equation, nested IR in collapsible sections.
 
-        return f"<pre>{html.escape(pretty(self))}</pre>"
+            >>> import funcgrad as fg, numpy as np
+            >>> html = fg.make_ir(np.sin)(1.0)._repr_html_()
+            >>> "<td class='fg-prim'>sin</td>" in html
+            True
+        """
+        return html_table(self)
 
     def _repr_pretty_(self, p, cycle) -> None:
         p.text(pretty(self))
@@ -211,3 +216,79 @@ def pretty(ir: IR, full_consts: bool = False) -> str:
     outs = " ".join(name(x) for x in ir.outs)
     lines.append(f"  in {outs if len(ir.outs) == 1 else '(' + outs + ')'} }}")
     return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- HTML
+
+_HTML_STYLE = (
+    "<style>"
+    ".fg-ir{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;line-height:1.35}"
+    ".fg-ir table{border-collapse:collapse;margin:2px 0}"
+    ".fg-ir th{text-align:left;font-weight:600;border-bottom:1px solid #999;padding:2px 8px}"
+    ".fg-ir td{text-align:left;vertical-align:top;padding:1px 8px;border-bottom:1px solid #e4e4e4}"
+    ".fg-ir .fg-prim{color:#8a2be2;font-weight:600}"
+    ".fg-ir .fg-ty{color:#777}"
+    ".fg-ir .fg-head{margin:2px 0;color:#333}"
+    ".fg-ir details{margin:2px 0 2px 4px;border-left:2px solid #c9b6e4;padding-left:6px}"
+    ".fg-ir summary{cursor:pointer;color:#555}"
+    "</style>"
+)
+
+
+def html_table(ir: IR) -> str:
+    """Render an IR as HTML: a header with inputs, constants and outputs, then a table of equations.
+
+    Variables carry the names of the text form (``str(ir)``); parameters that hold IR (cond branches,
+    loop and scan bodies, custom rules, checkpointed functions) are rendered the same way, nested in
+    ``<details>`` sections. Every piece of text is escaped.
+    """
+    return f"<div class='fg-ir'>{_HTML_STYLE}{_html_ir(ir)}</div>"
+
+
+def _html_ir(ir: IR) -> str:
+    import html
+
+    esc = html.escape
+    names: dict[Var, str] = {}
+    gen = _names()
+
+    def name(x) -> str:
+        if isinstance(x, Literal):
+            v = x.val
+            if np.ndim(v) == 0:
+                return esc(repr(v.item() if isinstance(v, np.generic | np.ndarray) else v))
+            return esc(f"{dtype_short(x.aval.dtype)}{list(x.aval.shape)}")
+        if x not in names:
+            names[x] = next(gen)
+        return esc(names[x])
+
+    def decl(v: Var) -> str:
+        return f"{name(v)}<span class='fg-ty'>:{esc(str(v.aval))}</span>"
+
+    def param(k: str, v: Any) -> str:
+        if isinstance(v, IR):
+            return _html_nested(esc(k), v)
+        if isinstance(v, tuple) and v and all(isinstance(b, IR) for b in v):
+            return "".join(_html_nested(f"{esc(k)}[{i}]", b) for i, b in enumerate(v))
+        return f"{esc(k)}={esc(_format_param(v))}"
+
+    head = [f"<b>inputs</b> {' '.join(decl(v) for v in ir.in_vars) or '()'}"]
+    if ir.const_vars:
+        head.append(f"<b>constants</b> {' '.join(decl(v) for v in ir.const_vars)}")
+    rows = []
+    for eqn in ir.eqns:
+        params = "<br/>".join(param(k, v) for k, v in sorted(eqn.params.items()))
+        rows.append(f"<tr><td>{' '.join(decl(v) for v in eqn.outs)}</td><td class='fg-prim'>{esc(eqn.prim.name)}</td>"
+                    f"<td>{params}</td><td>{' '.join(name(x) for x in eqn.ins)}</td></tr>")
+    head.append(f"<b>outputs</b> {' '.join(name(x) for x in ir.outs) or '()'}")
+    n = len(ir.eqns)
+    table = ("<table><thead><tr><th>outputs</th><th>primitive</th><th>params</th><th>inputs</th></tr></thead>"
+             f"<tbody>{''.join(rows)}</tbody></table>") if rows else ""
+    return (f"<div class='fg-head'>IR, {n} equation{'s' if n != 1 else ''}: " + " &nbsp; ".join(head)
+            + f"</div>{table}")
+
+
+def _html_nested(label: str, ir: IR) -> str:
+    n = len(ir.eqns)
+    return (f"<details><summary>{label}: IR, {n} equation{'s' if n != 1 else ''}</summary>"
+            f"{_html_ir(ir)}</details>")
