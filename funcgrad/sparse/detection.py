@@ -262,27 +262,21 @@ def _scatter_positions(eqn, vals, out_shape, u_aval):
     return np.broadcast_to(pos, u_aval.shape).ravel()
 
 
-def _scatter_add(ctx: Context, eqn, ins: list[Dep]) -> list[Dep]:
+def _scatter(ctx: Context, eqn, ins: list[Dep]) -> list[Dep]:
+    """``scatter_add(u, *idx)`` and ``scatter_set(x, u, *idx)``: each element of ``u`` lands on one output element
+    (``scatter_set``: where it lands, ``x``'s element is overwritten)."""
+    n = 1 if eqn.prim.name == "scatter_add" else 2
     out = eqn.outs[0].aval
-    vals = [d.val for d in ins[1:]]
-    if any(v is None for v in vals):
-        return _dense(ctx, eqn, ins[:1])
-    u = eqn.ins[0].aval
+    vals = [d.val for d in ins[n:]]
+    if any(v is None for v in vals):  # traced indices: anything may land anywhere
+        return _dense(ctx, eqn, ins[:n])
+    u = eqn.ins[n - 1].aval
     pos = _scatter_positions(eqn, vals, out.shape, u)
-    return [_flow(out, [(_csr(pos, np.arange(_size(u)), (_size(out), _size(u))), ins[0])])]
-
-
-def _scatter_set(ctx: Context, eqn, ins: list[Dep]) -> list[Dep]:
-    out = eqn.outs[0].aval
-    vals = [d.val for d in ins[2:]]
-    if any(v is None for v in vals):
-        return _dense(ctx, eqn, ins[:2])
-    u = eqn.ins[1].aval
-    pos = _scatter_positions(eqn, vals, out.shape, u)
-    keep = _elements(out.shape).ravel()
-    keep[pos] = -1  # overwritten elements of x carry nothing
-    parts = [(gather(keep, _size(out)), ins[0]),
-             (_csr(pos, np.arange(_size(u)), (_size(out), _size(u))), ins[1])]
+    parts = [(_csr(pos, np.arange(_size(u)), (_size(out), _size(u))), ins[n - 1])]
+    if n == 2:
+        keep = _elements(out.shape).ravel()
+        keep[pos] = -1
+        parts.append((gather(keep, _size(out)), ins[0]))
     return [_flow(out, parts)]
 
 
@@ -525,7 +519,7 @@ def _custom_vjp_operands(params, ins):
 
 RULES.update({
     **dict.fromkeys(("reshape", "transpose", "broadcast_to", "getitem", "pad", "concatenate"), _selection),
-    "scatter_add": _scatter_add, "scatter_set": _scatter_set,
+    "scatter_add": _scatter, "scatter_set": _scatter,
     "cumsum": _cumulative, "cumprod": _cumulative,
     "dot_general": _dot_general,
     "cond": _cond, "while": _while, "scan": _scan,
