@@ -76,7 +76,13 @@ class FunctionCtx:
         self._outputs: dict[int, Tensor] = {}  # id of a forward result -> the tensor apply returned for it
 
     def save_for_backward(self, *tensors: Tensor | None) -> None:
-        """Keep ``tensors`` (inputs, outputs or intermediates) for ``backward``."""
+        """Keep ``tensors`` (inputs, outputs or intermediates) for ``backward``.
+
+            >>> ctx = FunctionCtx()
+            >>> ctx.save_for_backward(ag.tensor([1.0]), None)
+            >>> ctx.saved_tensors
+            (tensor([1.]), None)
+        """
         for i, t in enumerate(tensors):
             if t is not None and not isinstance(t, Tensor | Tracer):
                 raise TypeError(f"save_for_backward can only save variables, but argument {i} is of type "
@@ -86,7 +92,13 @@ class FunctionCtx:
 
     @property
     def saved_tensors(self) -> tuple:
-        """The tensors given to ``save_for_backward`` (outputs as ``apply`` returned them)."""
+        """The tensors given to ``save_for_backward`` (outputs as ``apply`` returned them).
+
+            >>> ctx = FunctionCtx()
+            >>> ctx.save_for_backward(ag.tensor(2.0))
+            >>> ctx.saved_tensors
+            (tensor(2.),)
+        """
         if self._freed:
             raise RuntimeError(_FREED)
         out = []
@@ -100,14 +112,49 @@ class FunctionCtx:
         return tuple(out)
 
     def mark_non_differentiable(self, *outputs: Tensor) -> None:
-        """Outputs of ``forward`` that do not require grad (their gradients in ``backward`` are zeros)."""
+        """Outputs of ``forward`` that do not require grad (their gradients in ``backward`` are zeros).
+
+            >>> class AbsAndSign(ag.Function):
+            ...     @staticmethod
+            ...     def forward(ctx, x):
+            ...         s = x.sign()
+            ...         ctx.mark_non_differentiable(s)
+            ...         ctx.save_for_backward(s)
+            ...         return x.abs(), s
+            ...     @staticmethod
+            ...     def backward(ctx, g, g_sign):
+            ...         (s,) = ctx.saved_tensors
+            ...         return g * s
+            >>> a, s = AbsAndSign.apply(ag.tensor([-2.0, 3.0], requires_grad=True))
+            >>> a.requires_grad, s.requires_grad
+            (True, False)
+        """
         self._non_differentiable.extend(outputs)
 
     def set_materialize_grads(self, value: bool) -> None:
-        """With ``False``, ``backward`` gets ``None`` (not zeros) for outputs that received no gradient."""
+        """With ``False``, ``backward`` gets ``None`` (not zeros) for outputs that received no gradient.
+
+            >>> class Pair(ag.Function):
+            ...     @staticmethod
+            ...     def forward(ctx, x):
+            ...         ctx.set_materialize_grads(False)
+            ...         return x * 2, x * 3
+            ...     @staticmethod
+            ...     def backward(ctx, g1, g2):
+            ...         return (0 if g1 is None else 2 * g1) + (0 if g2 is None else 3 * g2)
+            >>> x = ag.tensor(1.0, requires_grad=True)
+            >>> Pair.apply(x)[0].backward(); x.grad
+            tensor(2.)
+        """
         self.materialize_grads = bool(value)
 
     def mark_dirty(self, *tensors: Tensor) -> None:
+        """PyTorch's marker for inputs changed in place by ``forward``; funcgrad's Functions do not support it.
+
+            >>> FunctionCtx().mark_dirty(ag.tensor(1.0))  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+            NotImplementedError: funcgrad's custom Functions do not support in-place forward (mark_dirty): ...
+        """
         raise NotImplementedError("funcgrad's custom Functions do not support in-place forward (mark_dirty): return "
                                   "a new tensor instead")
 
@@ -298,10 +345,41 @@ class Function(metaclass=_FunctionMeta):
 
     @staticmethod
     def forward(ctx: FunctionCtx, *args: Any, **kwargs: Any) -> Any:
+        """The operation, on the arguments of ``apply`` (with ``ctx`` first unless ``setup_context`` is given);
+        a subclass defines it.
+
+            >>> class Square(ag.Function):
+            ...     @staticmethod
+            ...     def forward(ctx, x):
+            ...         ctx.save_for_backward(x)
+            ...         return x * x
+            ...     @staticmethod
+            ...     def backward(ctx, g):
+            ...         (x,) = ctx.saved_tensors
+            ...         return 2 * x * g
+            >>> Square.apply(ag.tensor(3.0))
+            tensor(9.)
+        """
         raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
 
     @staticmethod
     def backward(ctx: FunctionCtx, *grad_outputs: Any) -> Any:
+        """The vjp: one gradient per argument of ``forward`` (``None`` for non-tensors) from the outputs'
+        gradients; a subclass defines it.
+
+            >>> class Cube(ag.Function):
+            ...     @staticmethod
+            ...     def forward(ctx, x):
+            ...         ctx.save_for_backward(x)
+            ...         return x ** 3
+            ...     @staticmethod
+            ...     def backward(ctx, g):
+            ...         (x,) = ctx.saved_tensors
+            ...         return 3 * x ** 2 * g
+            >>> x = ag.tensor(2.0, requires_grad=True)
+            >>> Cube.apply(x).backward(); x.grad
+            tensor(12.)
+        """
         raise NotImplementedError("You must implement either the backward or vjp method for your custom "
                                   "autograd.Function to use it with backward mode AD.")
 
@@ -309,6 +387,24 @@ class Function(metaclass=_FunctionMeta):
 
     @staticmethod
     def setup_context(ctx: FunctionCtx, inputs: tuple, output: Any) -> Any:
+        """With it, ``forward(*args)`` takes no ``ctx``, and ``setup_context(ctx, inputs, output)`` saves what
+        ``backward`` needs (PyTorch 2's style).
+
+            >>> class Sin(ag.Function):
+            ...     @staticmethod
+            ...     def forward(x):
+            ...         return x.sin()
+            ...     @staticmethod
+            ...     def setup_context(ctx, inputs, output):
+            ...         ctx.save_for_backward(inputs[0])
+            ...     @staticmethod
+            ...     def backward(ctx, g):
+            ...         (x,) = ctx.saved_tensors
+            ...         return g * x.cos()
+            >>> x = ag.tensor(0.0, requires_grad=True)
+            >>> Sin.apply(x).backward(); x.grad
+            tensor(1.)
+        """
         return _NO_SETUP
 
     @classmethod
@@ -321,7 +417,19 @@ class Function(metaclass=_FunctionMeta):
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
-        """Run ``forward`` on ``args``; the tensor results record ``backward`` for the reverse pass."""
+        """Run ``forward`` on ``args``; the tensor results record ``backward`` for the reverse pass.
+
+            >>> class Double(ag.Function):
+            ...     @staticmethod
+            ...     def forward(ctx, x):
+            ...         return 2 * x
+            ...     @staticmethod
+            ...     def backward(ctx, g):
+            ...         return 2 * g
+            >>> y = Double.apply(ag.tensor([1.0], requires_grad=True))
+            >>> y, float(fg.grad(lambda x: Double.apply(x))(3.0))
+            (tensor([2.], grad_fn=<DoubleBackward>), 2.0)
+        """
         trace = current_trace()
         if (trace is not EVAL and trace is not TENSOR_TRACE) or any(
                 isinstance(a, Tracer) or (isinstance(a, Tensor) and isinstance(a._value, Tracer)) for a in args):

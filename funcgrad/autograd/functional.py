@@ -70,7 +70,12 @@ def _single(values: tuple, is_tuple: bool) -> Any:
 
 
 def vjp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False):
-    """``(func(inputs), vᵀ·J)``."""
+    """``(func(inputs), vᵀ·J)``.
+
+        >>> from funcgrad.autograd import functional as F
+        >>> F.vjp(lambda x: x ** 2, ag.tensor([1.0, 2.0]), ag.tensor([1.0, 1.0]))
+        (tensor([1., 4.]), tensor([2., 4.]))
+    """
     xs, is_tuple = _inputs(inputs)
 
     def body(primals):
@@ -92,7 +97,12 @@ def vjp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False, 
 
 
 def jvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False):
-    """``(func(inputs), J·v)``."""
+    """``(func(inputs), J·v)``.
+
+        >>> from funcgrad.autograd import functional as F
+        >>> F.jvp(lambda x: x ** 2, ag.tensor([1.0, 2.0]), ag.tensor([1.0, 0.0]))
+        (tensor([1., 4.]), tensor([2., 0.]))
+    """
     xs, is_tuple = _inputs(inputs)
     vs = _inputs(v)[0] if v is not None else None
 
@@ -110,7 +120,13 @@ def jvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False, 
 
 def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bool = False,
              vectorize: bool = False, strategy: str = "reverse-mode"):
-    """The Jacobian: a tensor, a tuple per input, or a tuple per output of those."""
+    """The Jacobian: a tensor, a tuple per input, or a tuple per output of those.
+
+        >>> from funcgrad.autograd import functional as F
+        >>> F.jacobian(lambda x: x ** 2, ag.tensor([1.0, 2.0]))
+        tensor([[2., 0.],
+                [0., 4.]])
+    """
     xs, is_tuple = _inputs(inputs)
     transform = api.jacrev if strategy == "reverse-mode" else api.jacfwd
     argnums = tuple(range(len(xs))) if is_tuple else 0
@@ -125,7 +141,13 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bo
 
 def hessian(func: Callable, inputs: Any, create_graph: bool = False, strict: bool = False,
             vectorize: bool = False, outer_jacobian_strategy: str = "reverse-mode"):
-    """The Hessian of a scalar function: a tensor, or a tuple of tuples for several inputs."""
+    """The Hessian of a scalar function: a tensor, or a tuple of tuples for several inputs.
+
+        >>> from funcgrad.autograd import functional as F
+        >>> F.hessian(lambda x: (x ** 3).sum(), ag.tensor([1.0, 2.0]))
+        tensor([[ 6.,  0.],
+                [ 0., 12.]])
+    """
     xs, is_tuple = _inputs(inputs)
     argnums = tuple(range(len(xs))) if is_tuple else 0
     return _out(_run(create_graph, xs, lambda primals: api.hessian(_wrapped(func), argnums)(*primals)))
@@ -156,10 +178,20 @@ def _product(kind: Callable, func: Callable, inputs: Any, v: Any, create_graph: 
 
 
 def vhp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False):
-    """``(func(inputs), vᵀ·H)``."""
+    """``(func(inputs), vᵀ·H)``.
+
+        >>> from funcgrad.autograd import functional as F
+        >>> F.vhp(lambda x: (x ** 3).sum(), ag.tensor([1.0, 2.0]), ag.tensor([1.0, 1.0]))
+        (tensor(9.), tensor([ 6., 12.]))
+    """
     return _product(api.vhp, func, inputs, v, create_graph)
 
 
 def hvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False):
-    """``(func(inputs), H·v)``."""
+    """``(func(inputs), H·v)``.
+
+        >>> from funcgrad.autograd import functional as F
+        >>> F.hvp(lambda x: (x[0] * x[1]).sum(), ag.tensor([1.0, 2.0]), ag.tensor([1.0, 0.0]))
+        (tensor(2.), tensor([0., 1.]))
+    """
     return _product(api.hvp, func, inputs, v, create_graph)

@@ -78,19 +78,40 @@ class _BareDecorator(_GradMode):
 
 
 class no_grad(_BareDecorator):
-    """Do not record operations for differentiation inside the block."""
+    """Do not record operations for differentiation inside the block.
+
+        >>> x = ag.tensor(1.0, requires_grad=True)
+        >>> with ag.no_grad():
+        ...     y = x * 2
+        >>> y.requires_grad, ag.no_grad()(lambda: (x * 2).requires_grad)()
+        (False, False)
+    """
 
     mode = False
 
 
 class enable_grad(_BareDecorator):
-    """Record operations inside the block, even within ``no_grad``."""
+    """Record operations inside the block, even within ``no_grad``.
+
+        >>> x = ag.tensor(1.0, requires_grad=True)
+        >>> with ag.no_grad(), ag.enable_grad():
+        ...     y = x * 2
+        >>> y.requires_grad
+        True
+    """
 
     mode = True
 
 
 class set_grad_enabled(_GradMode):
-    """Turn recording on or off; as a plain call it sets the mode immediately (like PyTorch)."""
+    """Turn recording on or off; as a plain call it sets the mode immediately (like PyTorch).
+
+        >>> x = ag.tensor(1.0, requires_grad=True)
+        >>> with ag.set_grad_enabled(False):
+        ...     y = x * 2
+        >>> y.requires_grad, ag.is_grad_enabled()
+        (False, True)
+    """
 
     def __init__(self, mode: bool):
         super().__init__()

@@ -764,3 +764,167 @@ def _register():
 
 
 _register()
+
+
+# Examples of the torch-style methods, shared with the functions of the same names in ``funcgrad.autograd``:
+# name: (summary for a method without a docstring, the tensor's data, the arguments, the printed result)
+_EXAMPLES: dict[str, tuple[str | None, str, str, str]] = {
+    "eq": ("Elementwise ``==`` (a bool tensor).", "[1.0, 2.0]", "2.0", "tensor([False,  True])"),
+    "ne": ("Elementwise ``!=``.", "[1.0, 2.0]", "2.0", "tensor([ True, False])"),
+    "lt": ("Elementwise ``<``.", "[1.0, 2.0]", "2.0", "tensor([ True, False])"),
+    "le": ("Elementwise ``<=``.", "[1.0, 2.0]", "2.0", "tensor([ True,  True])"),
+    "gt": ("Elementwise ``>``.", "[1.0, 2.0]", "1.0", "tensor([False,  True])"),
+    "ge": ("Elementwise ``>=``.", "[1.0, 2.0]", "2.0", "tensor([False,  True])"),
+    "add": ("``self + alpha * other``.", "[1.0, 2.0]", "ag.tensor([10.0, 20.0]), alpha=2", "tensor([21., 42.])"),
+    "sub": ("``self - alpha * other``.", "[1.0, 2.0]", "ag.tensor([10.0, 20.0]), alpha=2", "tensor([-19., -38.])"),
+    "mul": ("``self * other``.", "[1.0, 2.0]", "3.0", "tensor([3., 6.])"),
+    "div": ("``self / other``.", "[1.0, 2.0]", "4.0", "tensor([0.25, 0.5 ])"),
+    "pow": ("``self ** exponent``.", "[1.0, 2.0]", "3", "tensor([1., 8.])"),
+    "neg": ("``-self``.", "[1.0, -2.0]", "", "tensor([-1.,  2.])"),
+    "matmul": (
+        "``self @ other`` (vectors, matrices and stacks, as in NumPy).",
+        "[[1.0, 2.0], [3.0, 4.0]]", "ag.tensor([1.0, 1.0])", "tensor([3., 7.])"),
+    "mm": (
+        "The matrix product ``self @ other``.",
+        "[[1.0, 2.0], [3.0, 4.0]]", "ag.eye(2)", "tensor([[1., 2.],\n[3., 4.]])"),
+    "dot": ("The dot product of two vectors.", "[1.0, 2.0]", "ag.tensor([3.0, 4.0])", "tensor(11.)"),
+    "sin": ("Elementwise sine.", "[0.0, 1.0]", "", "tensor([0.    , 0.8415])"),
+    "cos": ("Elementwise cosine.", "[0.0, 1.0]", "", "tensor([1.    , 0.5403])"),
+    "tan": ("Elementwise tangent.", "[0.0, 1.0]", "", "tensor([0.    , 1.5574])"),
+    "exp": ("Elementwise exponential.", "[0.0, 1.0]", "", "tensor([1.    , 2.7183])"),
+    "log": ("Elementwise natural logarithm.", "[1.0, 2.0]", "", "tensor([0.    , 0.6931])"),
+    "sqrt": ("Elementwise square root.", "[4.0, 2.0]", "", "tensor([2.    , 1.4142])"),
+    "tanh": ("Elementwise hyperbolic tangent.", "[0.0, 1.0]", "", "tensor([0.    , 0.7616])"),
+    "abs": ("Elementwise absolute value (derivative ``sign(x)``, 0 at 0).", "[-1.5, 2.0]", "", "tensor([1.5, 2. ])"),
+    "sign": ("Elementwise sign (derivative 0).", "[-1.5, 0.0, 2.0]", "", "tensor([-1.,  0.,  1.])"),
+    "floor": ("Elementwise floor (derivative 0).", "[-1.5, 2.5]", "", "tensor([-2.,  2.])"),
+    "ceil": ("Elementwise ceiling (derivative 0).", "[-1.5, 2.5]", "", "tensor([-1.,  3.])"),
+    "log1p": ("Elementwise ``log(1 + x)``, accurate for small ``x``.", "[0.0, 1e-10]", "", "tensor([0.e+00, 1.e-10])"),
+    "expm1": ("Elementwise ``exp(x) - 1``, accurate for small ``x``.", "[0.0, 1e-10]", "", "tensor([0.e+00, 1.e-10])"),
+    "asin": ("Elementwise inverse sine.", "[0.0, 1.0]", "", "tensor([0.    , 1.5708])"),
+    "acos": ("Elementwise inverse cosine.", "[0.0, 1.0]", "", "tensor([1.5708, 0.    ])"),
+    "atan": ("Elementwise inverse tangent.", "[0.0, 1.0]", "", "tensor([0.    , 0.7854])"),
+    "reciprocal": ("Elementwise ``1 / x``.", "[2.0, 4.0]", "", "tensor([0.5 , 0.25])"),
+    "sinh": ("Elementwise hyperbolic sine.", "[0.0, 1.0]", "", "tensor([0.    , 1.1752])"),
+    "cosh": ("Elementwise hyperbolic cosine.", "[0.0, 1.0]", "", "tensor([1.    , 1.5431])"),
+    "log2": ("Elementwise base-2 logarithm.", "[1.0, 8.0]", "", "tensor([0., 3.])"),
+    "log10": ("Elementwise base-10 logarithm.", "[1.0, 100.0]", "", "tensor([0., 2.])"),
+    "exp2": ("Elementwise ``2 ** x``.", "[0.0, 3.0]", "", "tensor([1., 8.])"),
+    "round": (
+        "Elementwise rounding to the nearest integer, halves to even (derivative 0).",
+        "[0.5, 1.5, 2.7]", "", "tensor([0., 2., 3.])"),
+    "trunc": ("Elementwise rounding towards zero (derivative 0).", "[-1.5, 2.7]", "", "tensor([-1.,  2.])"),
+    "isnan": ("Elementwise test for NaN.", "[1.0, np.nan]", "", "tensor([False,  True])"),
+    "isinf": ("Elementwise test for infinity.", "[1.0, np.inf]", "", "tensor([False,  True])"),
+    "isfinite": ("Elementwise test for finite values.", "[1.0, np.inf]", "", "tensor([ True, False])"),
+    "logical_not": ("Elementwise logical negation.", "[True, False]", "", "tensor([False,  True])"),
+    "square": ("Elementwise ``x * x``.", "[-1.5, 2.0]", "", "tensor([2.25, 4.  ])"),
+    "sigmoid": ("Elementwise logistic sigmoid ``1 / (1 + exp(-x))``.", "[0.0, 2.0]", "", "tensor([0.5   , 0.8808])"),
+    "relu": ("Elementwise ``max(x, 0)`` (derivative 0 at 0, as in PyTorch).", "[-1.0, 2.0]", "", "tensor([0., 2.])"),
+    "clamp": (None, "[-2.0, 0.5, 3.0]", "min=-1.0, max=1.0", "tensor([-1. ,  0.5,  1. ])"),
+    "clamp_min": ("``clamp(min=min)``.", "[-2.0, 0.5, 3.0]", "0.0", "tensor([0. , 0.5, 3. ])"),
+    "clamp_max": ("``clamp(max=max)``.", "[-2.0, 0.5, 3.0]", "1.0", "tensor([-2. ,  0.5,  1. ])"),
+    "sum": (
+        "The sum over every element, or along ``dim`` (``keepdim`` keeps it as size 1).",
+        "[[1.0, 2.0], [3.0, 4.0]]", "dim=0", "tensor([4., 6.])"),
+    "mean": (
+        "The mean over every element, or along ``dim``.",
+        "[[1.0, 2.0], [3.0, 4.0]]", "dim=1", "tensor([1.5, 3.5])"),
+    "prod": ("The product over every element, or along ``dim``.", "[[1.0, 2.0], [3.0, 4.0]]", "", "tensor(24.)"),
+    "var": (
+        "The variance, unbiased by default (``unbiased=False`` or ``correction=0`` for the population's).",
+        "[1.0, 2.0, 3.0, 4.0]", "", 'tensor(1.6667)'),
+    "std": ("The standard deviation, unbiased by default.", "[1.0, 2.0, 3.0, 4.0]", "", "tensor(1.291)"),
+    "max": (None, "[[1.0, 5.0], [3.0, 4.0]]", "dim=1", "MaxMin(values=tensor([5., 4.]), indices=tensor([1, 1]))"),
+    "min": (
+        "The minimum; along ``dim``, the pair ``(values, indices)``; with a tensor, the elementwise minimum.",
+        "[[1.0, 5.0], [3.0, 4.0]]", "dim=1", "MaxMin(values=tensor([1., 3.]), indices=tensor([0, 0]))"),
+    "amax": (
+        "The maximum over every element or along ``dim`` (ties share the derivative).",
+        "[[1.0, 5.0], [3.0, 4.0]]", "dim=1", "tensor([5., 4.])"),
+    "amin": (
+        "The minimum over every element or along ``dim`` (ties share the derivative).",
+        "[[1.0, 5.0], [3.0, 4.0]]", "dim=1", "tensor([1., 3.])"),
+    "argmax": (
+        "The index of the maximum, over the flattened tensor or along ``dim``.",
+        "[[1.0, 5.0], [3.0, 4.0]]", "dim=1", "tensor([1, 1])"),
+    "argmin": (
+        "The index of the minimum, over the flattened tensor or along ``dim``.",
+        "[[1.0, 5.0], [3.0, 4.0]]", "dim=1", "tensor([0, 0])"),
+    "all": (
+        "Whether every element (or every element along ``dim``) is true.",
+        "[[True, False], [True, True]]", "dim=1", "tensor([False,  True])"),
+    "any": (
+        "Whether any element (or any element along ``dim``) is true.",
+        "[[True, False], [False, False]]", "dim=1", "tensor([ True, False])"),
+    "logsumexp": (
+        "``log(sum(exp(x)))`` along ``dim``, without overflow.",
+        "[[0.0, 0.0], [1000.0, 1000.0]]", "1", "tensor([6.9315e-01, 1.0007e+03])"),
+    "cumsum": ("The cumulative sum along ``dim``.", "[1.0, 2.0, 3.0]", "0", "tensor([1., 3., 6.])"),
+    "cumprod": ("The cumulative product along ``dim``.", "[1.0, 2.0, 3.0]", "0", "tensor([1., 2., 6.])"),
+    "norm": (None, "[3.0, 4.0]", "", "tensor(5.)"),
+    "softmax": ("``exp(x) / sum(exp(x))`` along ``dim``.", "[0.0, 0.0, 1000.0]", "0", "tensor([0., 0., 1.])"),
+    "log_softmax": (
+        "The logarithm of ``softmax`` along ``dim``, computed stably.",
+        "[0.0, 0.0]", "0", "tensor([-0.6931, -0.6931])"),
+    "view": (
+        "The same values in a new shape (``-1`` is inferred).",
+        "[1.0, 2.0, 3.0, 4.0]", "2, 2", "tensor([[1., 2.],\n[3., 4.]])"),
+    "reshape": (
+        "The same values in a new shape (``-1`` is inferred).",
+        "[1.0, 2.0, 3.0, 4.0]", "(2, -1)", "tensor([[1., 2.],\n[3., 4.]])"),
+    "ravel": ("The values as a vector.", "[[1.0, 2.0], [3.0, 4.0]]", "", "tensor([1., 2., 3., 4.])"),
+    "type_as": ("This tensor in ``other``'s dtype.", "[1, 2]", "ag.tensor([0.5])", 'tensor([1., 2.])'),
+    "contiguous": ("The tensor itself: tensors are always contiguous here.", "[1.0, 2.0]", "", "tensor([1., 2.])"),
+    "view_as": ("``view(other.shape)``.", "[1.0, 2.0, 3.0, 4.0]", "ag.zeros(2, 2)", "tensor([[1., 2.],\n[3., 4.]])"),
+    "reshape_as": (
+        "``reshape(other.shape)``.",
+        "[1.0, 2.0, 3.0, 4.0]", "ag.zeros(2, 2)", "tensor([[1., 2.],\n[3., 4.]])"),
+    "flatten": (
+        "Dimensions ``start_dim`` to ``end_dim`` merged into one.",
+        "[[[1.0], [2.0]], [[3.0], [4.0]]]", "1", "tensor([[1., 2.],\n[3., 4.]])"),
+    "t": (
+        "The transpose of a matrix (a vector is returned as it is).",
+        "[[1.0, 2.0], [3.0, 4.0]]", "", "tensor([[1., 3.],\n[2., 4.]])"),
+    "permute": (
+        "The dimensions in the order ``dims``.",
+        "[[1.0, 2.0], [3.0, 4.0]]", "(1, 0)", "tensor([[1., 3.],\n[2., 4.]])"),
+    "transpose": (
+        "Dimensions ``dim0`` and ``dim1`` swapped.",
+        "[[1.0, 2.0], [3.0, 4.0]]", "0, 1", "tensor([[1., 3.],\n[2., 4.]])"),
+    "unsqueeze": ("A new dimension of size 1 at ``dim``.", "[1.0, 2.0]", "0", "tensor([[1., 2.]])"),
+    "squeeze": ("Dimensions of size 1 removed (only ``dim``, if given).", "[[1.0, 2.0]]", "", "tensor([1., 2.])"),
+    "expand": (
+        "A broadcast view of the tensor in a larger shape (``-1`` keeps a size).",
+        "[[1.0], [2.0]]", "2, 3", "tensor([[1., 1., 1.],\n[2., 2., 2.]])"),
+    "expand_as": (
+        "``expand(other.shape)``.",
+        "[[1.0], [2.0]]", "ag.zeros(2, 3)", "tensor([[1., 1., 1.],\n[2., 2., 2.]])"),
+    "repeat": ("The tensor tiled ``sizes`` times along each dimension.", "[1.0, 2.0]", "2", "tensor([1., 2., 1., 2.])"),
+    "to": (
+        "This tensor in ``dtype`` (itself if it has that dtype already).",
+        "[1.0, 2.0]", "ag.float32", "tensor([1., 2.], dtype=float32)"),
+    "type": ("``to(dtype)``.", "[1.5, 2.0]", "ag.int64", "tensor([1, 2])"),
+    "float": ("This tensor as float32.", "[1, 2]", "", "tensor([1., 2.], dtype=float32)"),
+    "double": ("This tensor as float64.", "[1, 2]", "", "tensor([1., 2.])"),
+    "long": ("This tensor as int64.", "[1.5, 2.0]", "", "tensor([1, 2])"),
+    "int": ("This tensor as int32.", "[1.5, 2.0]", "", "tensor([1, 2], dtype=int32)"),
+    "bool": ("This tensor as bool.", "[0.0, 2.0]", "", "tensor([False,  True])"),
+    "cpu": ("The tensor itself: every tensor lives in host memory.", "[1.0, 2.0]", "", "tensor([1., 2.])"),
+    "size": ("The shape, or its size along ``dim``.", "[[1.0, 2.0, 3.0]]", "", "(1, 3)"),
+    "dim": ("The number of dimensions.", "[[1.0, 2.0, 3.0]]", "", "2"),
+    "numel": ("The number of elements.", "[[1.0, 2.0, 3.0]]", "", "3"),
+    "tolist": ("The values as nested Python lists.", "[[1.0, 2.0], [3.0, 4.0]]", "", "[[1.0, 2.0], [3.0, 4.0]]"),
+    "item": ("The value of a one-element tensor as a Python number.", "[2.5]", "", "2.5"),
+}
+
+
+def _document() -> None:
+    """Give each method in ``_EXAMPLES`` its example."""
+    for name, (summary, data, args, result) in _EXAMPLES.items():
+        method = getattr(Tensor, name)
+        result = result.replace("\n", "\n" + " " * 12)  # continuation lines under the first row
+        method.__doc__ = f"{method.__doc__ or summary}\n\n    >>> ag.tensor({data}).{name}({args})\n    {result}\n"
+
+
+_document()
