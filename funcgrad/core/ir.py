@@ -229,7 +229,7 @@ _HTML_STYLE = (
     ".fg-ir .fg-prim{color:#8a2be2;font-weight:600}"
     ".fg-ir .fg-ty{color:#777}"
     ".fg-ir .fg-head{margin:2px 0;color:#333}"
-    ".fg-ir details{margin:2px 0 2px 4px;border-left:2px solid #c9b6e4;padding-left:6px}"
+    ".fg-ir details{margin:1px 0 1px 4px;border-left:2px solid #c9b6e4;padding-left:6px}"
     ".fg-ir summary{cursor:pointer;color:#555}"
     "</style>"
 )
@@ -270,14 +270,14 @@ def _html_ir(ir: IR) -> str:
             return _html_nested(esc(k), v)
         if isinstance(v, tuple) and v and all(isinstance(b, IR) for b in v):
             return "".join(_html_nested(f"{esc(k)}[{i}]", b) for i, b in enumerate(v))
-        return f"{esc(k)}={esc(_format_param(v))}"
+        return f"<div>{esc(k)}={esc(_format_param(v))}</div>"
 
     head = [f"<b>inputs</b> {' '.join(decl(v) for v in ir.in_vars) or '()'}"]
     if ir.const_vars:
         head.append(f"<b>constants</b> {' '.join(decl(v) for v in ir.const_vars)}")
     rows = []
     for eqn in ir.eqns:
-        params = "<br/>".join(param(k, v) for k, v in sorted(eqn.params.items()))
+        params = "".join(param(k, v) for k, v in sorted(eqn.params.items()))
         rows.append(f"<tr><td>{' '.join(decl(v) for v in eqn.outs)}</td><td class='fg-prim'>{esc(eqn.prim.name)}</td>"
                     f"<td>{params}</td><td>{' '.join(name(x) for x in eqn.ins)}</td></tr>")
     head.append(f"<b>outputs</b> {' '.join(name(x) for x in ir.outs) or '()'}")
