@@ -19,7 +19,10 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
-from funcgrad.core.ir import IR, Literal, Var, _format_param
+from funcgrad.core.ir import IR as _IR
+from funcgrad.core.ir import Literal as _Literal
+from funcgrad.core.ir import Var as _Var
+from funcgrad.core.ir import _format_param
 
 __all__ = ["SVG", "draw"]
 
@@ -67,7 +70,14 @@ class SVG:
         return f"<funcgrad.viz.SVG: {self.n_nodes} nodes, {self.n_edges} edges>"
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write the SVG to ``path`` (open it in a browser, or include it in a page)."""
+        """Write the SVG to ``path`` (open it in a browser, or include it in a page).
+
+            >>> import os, tempfile, funcgrad as fg, numpy as np
+            >>> path = os.path.join(tempfile.mkdtemp(), "sin.svg")
+            >>> fg.viz.draw(fg.make_ir(np.sin)(1.0)).save(path)
+            >>> open(path).read().startswith("<svg")
+            True
+        """
         with open(path, "w", encoding="utf-8") as f:
             f.write(self.text)
 
@@ -88,7 +98,7 @@ def draw(obj: Any, path: str | os.PathLike | None = None) -> SVG:
         >>> svg.n_nodes, svg.n_edges   # x, sin, mul, sum and the result
         (5, 4)
     """
-    if isinstance(obj, IR):
+    if isinstance(obj, _IR):
         nodes, edges = _ir_graph(obj)
     else:
         from funcgrad.autograd.tensor import Tensor
@@ -125,10 +135,10 @@ def _types(avals) -> str:
     return " ".join(str(a) for a in avals)
 
 
-def _ir_graph(ir: IR) -> tuple[list[_Node], list[tuple[int, int]]]:
+def _ir_graph(ir: _IR) -> tuple[list[_Node], list[tuple[int, int]]]:
     """Nodes (inputs, constants, equations, outputs) and edges (producer index, consumer index) of an IR."""
     nodes: list[_Node] = []
-    producer: dict[Var, int] = {}
+    producer: dict[_Var, int] = {}
     for i, v in enumerate(ir.in_vars):
         producer[v] = len(nodes)
         nodes.append(_Node("input", [f"input {i}", str(v.aval)]))
@@ -138,25 +148,25 @@ def _ir_graph(ir: IR) -> tuple[list[_Node], list[tuple[int, int]]]:
     edges: list[tuple[int, int]] = []
     for eqn in ir.eqns:
         nested = {k: v for k, v in eqn.params.items()
-                  if isinstance(v, IR) or (isinstance(v, tuple) and v and all(isinstance(b, IR) for b in v))}
-        literals = [_literal(x) for x in eqn.ins if isinstance(x, Literal)]
+                  if isinstance(v, _IR) or (isinstance(v, tuple) and v and all(isinstance(b, _IR) for b in v))}
+        literals = [_literal(x) for x in eqn.ins if isinstance(x, _Literal)]
         title = eqn.prim.name + (" " + " ".join(literals) if literals else "")
         tip = "\n".join(f"{k}={_format_param(v)}" for k, v in sorted(eqn.params.items()))
         me = len(nodes)
         nodes.append(_Node("nested" if nested else "eqn", [title, _types(v.aval for v in eqn.outs)],
                            f"{eqn.prim.name}\n{tip}".strip()))
-        edges += [(producer[x], me) for x in eqn.ins if isinstance(x, Var)]
+        edges += [(producer[x], me) for x in eqn.ins if isinstance(x, _Var)]
         for v in eqn.outs:
             producer[v] = me
     for i, x in enumerate(ir.outs):
         me = len(nodes)
         nodes.append(_Node("output", [f"output {i}", str(x.aval)]))
-        if isinstance(x, Var):
+        if isinstance(x, _Var):
             edges.append((producer[x], me))
     return nodes, edges
 
 
-def _literal(x: Literal) -> str:
+def _literal(x: _Literal) -> str:
     import numpy as np
 
     v = x.val

@@ -241,6 +241,10 @@ def html_table(ir: IR) -> str:
     Variables carry the names of the text form (``str(ir)``); parameters that hold IR (cond branches,
     loop and scan bodies, custom rules, checkpointed functions) are rendered the same way, nested in
     ``<details>`` sections. Every piece of text is escaped.
+
+        >>> import funcgrad as fg, numpy as np
+        >>> html_table(fg.make_ir(np.cos)(1.0)).count("<tr>")   # the header row and one equation
+        2
     """
     return f"<div class='fg-ir'>{_HTML_STYLE}{_html_ir(ir)}</div>"
 
