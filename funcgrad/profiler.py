@@ -52,6 +52,13 @@ class FunctionEvent:
     """One primitive execution: ``name``, ``input_shapes``, ``start_ns``, ``duration_ns``, ``self_duration_ns``.
 
     :attr:`profile.events` lists them in start order; ``depth`` counts the events they are nested in.
+
+        >>> from funcgrad import profiler
+        >>> with profiler.profile() as prof:
+        ...     _ = ag.tensor([1.0, 2.0]).exp()
+        >>> e = prof.events[0]
+        >>> e.name, e.input_shapes, e.cpu_time_total >= e.self_cpu_time_total >= 0
+        ('exp', [[2]], True)
     """
 
     __slots__ = ("name", "input_shapes", "start_ns", "duration_ns", "self_duration_ns", "thread", "depth", "cat")
@@ -86,7 +93,15 @@ class FunctionEvent:
 
 
 class FunctionEventAvg:
-    """Events of one name (and, when grouped, one list of input shapes) added up. Times in microseconds."""
+    """Events of one name (and, when grouped, one list of input shapes) added up. Times in microseconds.
+
+        >>> from funcgrad import profiler
+        >>> with profiler.profile() as prof:
+        ...     _ = ag.ones(3).sin().sin()
+        >>> avg = prof.key_averages()[0]
+        >>> avg.key, avg.count, avg.cpu_time == avg.cpu_time_total / 2
+        ('sin', 2, True)
+    """
 
     __slots__ = ("key", "input_shapes", "count", "cpu_time_total", "self_cpu_time_total")
 
@@ -131,7 +146,15 @@ def _fmt_us(us: float) -> str:
 
 
 class EventList(list):
-    """A list of :class:`FunctionEventAvg` (from :meth:`profile.key_averages`) that can print itself."""
+    """A list of :class:`FunctionEventAvg` (from :meth:`profile.key_averages`) that can print itself.
+
+        >>> from funcgrad import profiler
+        >>> with profiler.profile() as prof:
+        ...     _ = ag.ones(3).exp() * 2.0
+        >>> lines = prof.key_averages().table(sort_by="name").splitlines()
+        >>> lines[1].split()[:2], [line.split()[:2] for line in lines[3:5]]
+        (['Name', 'Calls'], [['exp', '1'], ['mul', '1']])
+    """
 
     def __init__(self, items=(), group_by_input_shape: bool = False):
         super().__init__(items)

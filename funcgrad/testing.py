@@ -72,6 +72,12 @@ def check_grads(f: Callable, args: Sequence, order: int = 2, modes: Sequence[str
 
     Forward mode compares ``J v``; reverse mode compares ``<u, J v>`` with
     ``<Jᵀ u, v>``; with both modes the two are also compared with each other.
+
+        >>> from funcgrad.testing import check_grads
+        >>> check_grads(lambda x: np.sum(np.sin(x) ** 2), (np.array([0.3, 1.2]),), order=2)
+        >>> check_grads(lambda x: fg.stop_gradient(x) * x, (np.array([0.5]),), order=1)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        AssertionError: ...
     """
     args = tuple(tree.map(_as_float_array, a) for a in args)
     is32 = any(np.asarray(x).dtype == np.float32 for x in tree.leaves(args))

@@ -29,7 +29,12 @@ def register(cls: type, flatten: Callable, unflatten: Callable) -> None:
 
 
 class TreeDef(NamedTuple):
-    """The structure of a pytree, without its leaves."""
+    """The structure of a pytree, without its leaves.
+
+        >>> leaves, treedef = fg.tree.flatten({"a": 1, "b": (2, 3)})
+        >>> treedef, treedef.num_leaves, treedef.unflatten([10, 20, 30])
+        (dict(*, tuple(*, *)), 3, {'a': 10, 'b': (20, 30)})
+    """
 
     kind: Any          # None for a leaf, else the node type
     aux: Any
@@ -77,7 +82,11 @@ def _node(x: Any):
 
 
 def flatten(tree: Any, is_leaf: Callable | None = None) -> tuple[list, TreeDef]:
-    """``(leaves, treedef)`` of ``tree``, leaves in a canonical order."""
+    """``(leaves, treedef)`` of ``tree``, leaves in a canonical order.
+
+        >>> fg.tree.flatten({"b": [1, 2], "a": None})
+        ([1, 2], dict(NoneType(), list(*, *)))
+    """
     if is_leaf is None:
         t = type(tree)
         if t is tuple and all(_node(c) is None for c in tree):  # the common (x, y, ...) of arrays
@@ -103,7 +112,12 @@ def flatten(tree: Any, is_leaf: Callable | None = None) -> tuple[list, TreeDef]:
 
 
 def unflatten(treedef: TreeDef, leaves) -> Any:
-    """Rebuild a pytree of ``treedef`` from ``leaves``."""
+    """Rebuild a pytree of ``treedef`` from ``leaves``.
+
+        >>> leaves, treedef = fg.tree.flatten((1, [2, 3]))
+        >>> fg.tree.unflatten(treedef, [x * 10 for x in leaves])
+        (10, [20, 30])
+    """
     if treedef is LEAF:
         return next(iter(leaves))
     it = iter(leaves)
@@ -128,11 +142,20 @@ def unflatten(treedef: TreeDef, leaves) -> Any:
 
 
 def leaves(tree: Any, is_leaf: Callable | None = None) -> list:
-    """The leaves of ``tree``."""
+    """The leaves of ``tree``.
+
+        >>> fg.tree.leaves({"w": np.zeros(2), "b": 0.5})
+        [0.5, array([0., 0.])]
+    """
     return flatten(tree, is_leaf)[0]
 
 
 def structure(tree: Any) -> TreeDef:
+    """The :class:`TreeDef` of ``tree``.
+
+        >>> fg.tree.structure((1, {"x": 2}))
+        tuple(*, dict(*))
+    """
     return flatten(tree)[1]
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from funcgrad import tree
 from funcgrad.autograd.tensor import TENSOR_TRACE, Tensor
-from funcgrad.core.trace import reset_trace, set_trace
+from funcgrad.core.trace import reset_trace as _reset_trace, set_trace as _set_trace
 from funcgrad.transforms import api
 
 
@@ -37,12 +37,12 @@ def _wrapped(func: Callable) -> Callable:
 def _run(create_graph: bool, inputs: tuple, body: Callable):
     """Evaluate ``body(primals)`` on values, or on tensors of the graph when ``create_graph``."""
     if create_graph:
-        token = set_trace(TENSOR_TRACE)
+        token = _set_trace(TENSOR_TRACE)
         try:
             primals = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
             return body(primals)
         finally:
-            reset_trace(token)
+            _reset_trace(token)
     primals = tuple(np.asarray(x._value if isinstance(x, Tensor) else x) for x in inputs)
     return body(primals)
 

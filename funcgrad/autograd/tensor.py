@@ -53,7 +53,13 @@ TENSOR_TRACE = TensorTrace()
 
 
 def apply(prim, args, params) -> Any:
-    """Apply ``prim`` to tensors (and constants), recording a node when grad is required."""
+    """Apply ``prim`` to tensors (and constants), recording a node when grad is required.
+
+        >>> from funcgrad import ops
+        >>> x = ag.tensor([1.0, 2.0], requires_grad=True)
+        >>> ag.apply(ops.mul, (x, x), {})
+        tensor([1., 4.], grad_fn=<MulBackward0>)
+    """
     trace = current_trace()
     if trace is not EVAL and trace is not TENSOR_TRACE:  # inside a functional transform
         if not any(type(a) is Tensor and isinstance(a._value, Tracer) for a in args):
@@ -146,7 +152,12 @@ class MaxMin(NamedTuple):
 
 
 class Tensor:
-    """An array that records operations for ``backward()`` (PyTorch semantics)."""
+    """An array that records operations for ``backward()`` (PyTorch semantics).
+
+        >>> x = ag.Tensor([1.0, 2.0], requires_grad=True)
+        >>> (x * x).sum().backward(); x.grad
+        tensor([2., 4.])
+    """
 
     # ``_vc`` is the version counter, a one-element list shared by tensors that share memory (``detach``)
     __slots__ = ("_value", "requires_grad", "grad", "grad_fn", "_vc", "_acc", "__weakref__")
@@ -208,7 +219,12 @@ class Tensor:
     # ------------------------------------------------------------------ properties
     @property
     def data(self) -> Tensor:
-        """The values, detached from the graph (shares memory)."""
+        """The values, detached from the graph (shares memory).
+
+            >>> x = ag.tensor([1.0], requires_grad=True)
+            >>> x.data, x.data.requires_grad
+            (tensor([1.]), False)
+        """
         return Tensor._make(self._value, False, None, self._vc)
 
     @data.setter
@@ -217,26 +233,58 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
+        """Whether the tensor was made by the user (no ``grad_fn``), not by a recorded operation.
+
+            >>> x = ag.tensor(1.0, requires_grad=True)
+            >>> x.is_leaf, (x * 2).is_leaf
+            (True, False)
+        """
         return self.grad_fn is None
 
     @property
     def shape(self) -> tuple:
+        """The shape, a tuple (``size()`` in PyTorch's spelling).
+
+            >>> ag.zeros(2, 3).shape
+            (2, 3)
+        """
         return self._value.shape
 
     @property
     def dtype(self) -> np.dtype:
+        """The NumPy dtype of the values.
+
+            >>> ag.tensor([1.0]).dtype, ag.tensor([1]).dtype
+            (dtype('float64'), dtype('int64'))
+        """
         return self._value.dtype
 
     @property
     def ndim(self) -> int:
+        """The number of dimensions.
+
+            >>> ag.zeros(2, 3).ndim
+            2
+        """
         return len(self._value.shape)
 
     @property
     def T(self) -> Tensor:
+        """The dimensions reversed (the transpose of a matrix).
+
+            >>> ag.tensor([[1.0, 2.0]]).T
+            tensor([[1.],
+                    [2.]])
+        """
         return self.permute(*range(self.ndim - 1, -1, -1))
 
     @property
     def mT(self) -> Tensor:
+        """The last two dimensions swapped (a stack of matrices transposed).
+
+            >>> ag.zeros(5, 2, 3).mT.shape
+            (5, 3, 2)
+        """
         return self.transpose(-2, -1)
 
     def size(self, dim: int | None = None):
@@ -261,7 +309,11 @@ class Tensor:
 
     # ------------------------------------------------------------------ conversion
     def numpy(self, *, force: bool = False) -> np.ndarray:
-        """The values as a NumPy array (works on tensors that require grad)."""
+        """The values as a NumPy array (works on tensors that require grad).
+
+            >>> ag.tensor([1.0, 2.0], requires_grad=True).numpy()
+            array([1., 2.])
+        """
         if isinstance(self._value, Tracer):
             raise TypeError("numpy() of a tensor inside a functional transform: its value is being traced")
         return self._value
@@ -313,7 +365,12 @@ class Tensor:
 
     # ------------------------------------------------------------------ autograd
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        """Set whether this leaf records operations."""
+        """Set whether this leaf records operations.
+
+            >>> x = ag.zeros(2).requires_grad_()
+            >>> x.requires_grad
+            True
+        """
         if not self.is_leaf and not requires_grad:
             raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to use a "
                                "computed variable in a subgraph that doesn't require differentiation use "
@@ -324,7 +381,13 @@ class Tensor:
         return self
 
     def retain_grad(self) -> None:
-        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        """Keep ``.grad`` for this non-leaf tensor after backward.
+
+            >>> x = ag.tensor(2.0, requires_grad=True)
+            >>> y = x * x; y.retain_grad()
+            >>> (3 * y).backward(); y.grad, x.grad
+            (tensor(3.), tensor(12.))
+        """
         if self.grad_fn is not None:
             self.grad_fn.retained = weakref.ref(self)
 
@@ -339,13 +402,25 @@ class Tensor:
         return Tensor._make(self._value, False, None, self._vc)
 
     def detach_(self) -> Tensor:
+        """Detach this tensor from the graph, in place: it becomes a leaf that does not require grad.
+
+            >>> y = ag.tensor(1.0, requires_grad=True) * 2
+            >>> y.detach_().is_leaf, y.requires_grad
+            (True, False)
+        """
         self.grad_fn = None
         self.requires_grad = False
         return self
 
     def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
                  inputs: Any = None) -> None:
-        """Accumulate the gradient of this tensor into the ``.grad`` of the leaves."""
+        """Accumulate the gradient of this tensor into the ``.grad`` of the leaves.
+
+            >>> x = ag.tensor([1.0, 2.0], requires_grad=True)
+            >>> (x ** 2).sum().backward()
+            >>> x.grad
+            tensor([2., 4.])
+        """
         from funcgrad.autograd.engine import backward
 
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
@@ -385,21 +460,66 @@ class Tensor:
     def __imul__(self, o): return self._inplace(lambda a, b: a * b, o)
     def __itruediv__(self, o): return self._inplace(lambda a, b: a / b, o)
 
-    def add_(self, other, alpha=1): return self._inplace(lambda a, b: a + b * alpha if alpha != 1 else a + b, other)
-    def sub_(self, other, alpha=1): return self._inplace(lambda a, b: a - b * alpha if alpha != 1 else a - b, other)
-    def mul_(self, other): return self._inplace(lambda a, b: a * b, other)
-    def div_(self, other): return self._inplace(lambda a, b: a / b, other)
-    def clamp_(self, min=None, max=None): return self._inplace(lambda a: a.clamp(min, max))
+    def add_(self, other, alpha=1):
+        """``self += alpha * other``, in place.
+
+            >>> x = ag.zeros(2)
+            >>> x.add_(ag.ones(2), alpha=3)
+            tensor([3., 3.])
+        """
+        return self._inplace(lambda a, b: a + b * alpha if alpha != 1 else a + b, other)
+    def sub_(self, other, alpha=1):
+        """``self -= alpha * other``, in place.
+
+            >>> x = ag.zeros(2)
+            >>> x.sub_(ag.ones(2))
+            tensor([-1., -1.])
+        """
+        return self._inplace(lambda a, b: a - b * alpha if alpha != 1 else a - b, other)
+    def mul_(self, other):
+        """``self *= other``, in place.
+
+            >>> ag.ones(2).mul_(5.0)
+            tensor([5., 5.])
+        """
+        return self._inplace(lambda a, b: a * b, other)
+    def div_(self, other):
+        """``self /= other``, in place.
+
+            >>> ag.ones(2).div_(4.0)
+            tensor([0.25, 0.25])
+        """
+        return self._inplace(lambda a, b: a / b, other)
+    def clamp_(self, min=None, max=None):
+        """:meth:`clamp`, in place.
+
+            >>> ag.tensor([-2.0, 0.5, 3.0]).clamp_(0.0, 1.0)
+            tensor([0. , 0.5, 1. ])
+        """
+        return self._inplace(lambda a: a.clamp(min, max))
 
     def zero_(self) -> Tensor:
-        """Set every element to zero, in place."""
+        """Set every element to zero, in place.
+
+            >>> ag.ones(2).zero_()
+            tensor([0., 0.])
+        """
         return self.fill_(0)
 
     def fill_(self, value) -> Tensor:
+        """Set every element to ``value``, in place.
+
+            >>> ag.zeros(2).fill_(7.0)
+            tensor([7., 7.])
+        """
         return self._inplace(lambda a: a * 0 + value)
 
     def copy_(self, src) -> Tensor:
-        """Copy ``src``'s values into this tensor, in place."""
+        """Copy ``src``'s values into this tensor, in place.
+
+            >>> ag.zeros(2).copy_(ag.tensor([1.0, 2.0]))
+            tensor([1., 2.])
+        """
         return self._inplace(lambda a, b: a * 0 + b, src)
 
     def __setitem__(self, key, value) -> None:
@@ -656,6 +776,12 @@ class Tensor:
 
     # copies and dtypes
     def clone(self):
+        """A copy that owns its memory; with grad recorded, gradients flow back to the original.
+
+            >>> x = ag.tensor([1.0], requires_grad=True)
+            >>> y = x.clone(); y
+            tensor([1.], grad_fn=<CloneBackward0>)
+        """
         if self.requires_grad and is_grad_enabled():
             out = _named(apply(ops.convert, (self,), {"dtype": self.dtype}), "CloneBackward0")
             out._value = out._value.copy()  # a clone owns its memory: in-place updates of it stay its own

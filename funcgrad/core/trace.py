@@ -23,11 +23,29 @@ from funcgrad.core.ir import ShapedArray, aval_of
 
 
 class ConcretizationError(TypeError):
-    """A traced value was used where Python needs a concrete one."""
+    """A traced value was used where Python needs a concrete one.
+
+        >>> def f(x):
+        ...     return x if x > 0 else -x  # Python's `if` needs a concrete value
+        >>> try:
+        ...     fg.jit(f)(1.0)
+        ... except fg.ConcretizationError:
+        ...     print("use fg.cond or np.where under jit")
+        use fg.cond or np.where under jit
+    """
 
 
 class UnexpectedTracerError(RuntimeError):
-    """A traced value was used after the transform that made it had finished."""
+    """A traced value was used after the transform that made it had finished.
+
+        >>> leaked = []
+        >>> _ = fg.grad(lambda x: leaked.append(x) or x * 1.0)(1.0)
+        >>> try:
+        ...     leaked[0] + 1.0
+        ... except fg.UnexpectedTracerError:
+        ...     print("a traced value escaped its transform")
+        a traced value escaped its transform
+    """
 
 
 # ----------------------------------------------------------------------------- dispatch

@@ -41,35 +41,69 @@ def _reduce(x: Tensor, reduction: str) -> Tensor:
 
 
 def linear(input: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """``input @ weight.T + bias``, with ``weight`` of shape ``(out_features, in_features)``."""
+    """``input @ weight.T + bias``, with ``weight`` of shape ``(out_features, in_features)``.
+
+        >>> w, b = ag.tensor([[1.0, 2.0]]), ag.tensor([0.5])
+        >>> nn.functional.linear(ag.tensor([[1.0, 1.0]]), w, b)
+        tensor([[3.5]])
+    """
     out = _t(input) @ _t(weight).T
     return out if bias is None else out + bias
 
 
 def relu(input: Any) -> Tensor:
-    """``max(input, 0)`` elementwise."""
+    """``max(input, 0)`` elementwise.
+
+        >>> nn.functional.relu(ag.tensor([-1.0, 2.0]))
+        tensor([0., 2.])
+    """
     return _t(input).relu()
 
 
 def tanh(input: Any) -> Tensor:
+    """``tanh(input)`` elementwise.
+
+        >>> nn.functional.tanh(ag.tensor([0.0, 1.0]))
+        tensor([0.    , 0.7616])
+    """
     return _t(input).tanh()
 
 
 def sigmoid(input: Any) -> Tensor:
+    """``1 / (1 + exp(-input))`` elementwise.
+
+        >>> nn.functional.sigmoid(ag.tensor([0.0]))
+        tensor([0.5])
+    """
     return _t(input).sigmoid()
 
 
 def softmax(input: Any, dim: int) -> Tensor:
+    """``exp(input) / sum(exp(input))`` along ``dim``, computed stably.
+
+        >>> nn.functional.softmax(ag.tensor([[0.0, 0.0], [0.0, 1000.0]]), dim=1)
+        tensor([[0.5, 0.5],
+                [0. , 1. ]])
+    """
     return _t(input).softmax(dim)
 
 
 def log_softmax(input: Any, dim: int) -> Tensor:
-    """``log(softmax(input, dim))``, computed stably (the maximum is subtracted first)."""
+    """``log(softmax(input, dim))``, computed stably (the maximum is subtracted first).
+
+        >>> nn.functional.log_softmax(ag.tensor([0.0, 0.0]), dim=0)
+        tensor([-0.6931, -0.6931])
+    """
     return _t(input).log_softmax(dim)
 
 
 def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
-    """Squared error ``(input - target) ** 2``, averaged (``'mean'``), summed (``'sum'``) or not (``'none'``)."""
+    """Squared error ``(input - target) ** 2``, averaged (``'mean'``), summed (``'sum'``) or not (``'none'``).
+
+        >>> x, y = ag.tensor([1.0, 3.0]), ag.tensor([0.0, 1.0])
+        >>> nn.functional.mse_loss(x, y), nn.functional.mse_loss(x, y, reduction="sum")
+        (tensor(2.5), tensor(5.))
+    """
     _check_reduction(reduction)
     diff = _t(input) - target
     return _reduce(diff * diff, reduction)

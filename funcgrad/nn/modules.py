@@ -121,13 +121,25 @@ class Module:
         return sorted(set(super().__dir__()) | set(self._parameters) | set(self._modules))
 
     def register_parameter(self, name: str, param: Tensor | None) -> None:
-        """Register ``param`` (a leaf tensor that requires grad, or ``None``) under ``name``."""
+        """Register ``param`` (a leaf tensor that requires grad, or ``None``) under ``name``.
+
+            >>> m = nn.Module()
+            >>> m.register_parameter("scale", nn.Parameter(ag.ones(1)))
+            >>> [name for name, _ in m.named_parameters()]
+            ['scale']
+        """
         if param is not None and not _is_param(param):
             raise TypeError(f"cannot register '{name}' as a parameter: a leaf Tensor that requires grad expected")
         self._registries()[0][name] = param
 
     def add_module(self, name: str, module: Module | None) -> None:
-        """Register ``module`` as a child under ``name``."""
+        """Register ``module`` as a child under ``name``.
+
+            >>> m = nn.Module()
+            >>> m.add_module("act", nn.ReLU())
+            >>> m.act
+            ReLU()
+        """
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
         self._registries()[1][name] = module
@@ -136,7 +148,12 @@ class Module:
 
     # ------------------------------------------------------------------ traversal
     def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
-        """``(name, parameter)`` pairs: own parameters first, then each child's (``'fc1.weight'``)."""
+        """``(name, parameter)`` pairs: own parameters first, then each child's (``'fc1.weight'``).
+
+            >>> ag.manual_seed(0)
+            >>> [(name, p.shape) for name, p in nn.Linear(3, 2).named_parameters()]
+            [('weight', (2, 3)), ('bias', (2,))]
+        """
         seen: set[int] = set()
         modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
         for mod_prefix, mod in modules:
@@ -147,11 +164,20 @@ class Module:
                 yield (mod_prefix + "." + name if mod_prefix else name), p
 
     def parameters(self, recurse: bool = True) -> Iterator[Tensor]:
-        """The parameters (each shared one once), in :meth:`named_parameters` order."""
+        """The parameters (each shared one once), in :meth:`named_parameters` order.
+
+            >>> sum(p.numel() for p in nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 1)).parameters())
+            11
+        """
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
+        """``(name, module)`` for each direct sub-module (each shared one once).
+
+            >>> [name for name, _ in nn.Sequential(nn.Linear(2, 2), nn.Tanh()).named_children()]
+            ['0', '1']
+        """
         seen: set[int] = set()
         for name, m in self._modules.items():
             if m is not None and id(m) not in seen:
@@ -159,14 +185,22 @@ class Module:
                 yield name, m
 
     def children(self) -> Iterator[Module]:
-        """The direct sub-modules."""
+        """The direct sub-modules.
+
+            >>> list(nn.Sequential(nn.Tanh(), nn.ReLU()).children())
+            [Tanh(), ReLU()]
+        """
         for _, m in self.named_children():
             yield m
 
     def named_modules(self, memo: set | None = None, prefix: str = "",
                       remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
         """This module and all its descendants, depth first, with dotted names (a module
-        reached twice is listed once unless ``remove_duplicate=False``)."""
+        reached twice is listed once unless ``remove_duplicate=False``).
+
+            >>> [name for name, _ in nn.Sequential(nn.Sequential(nn.Tanh())).named_modules()]
+            ['', '0', '0.0']
+        """
         memo = set() if memo is None else memo
         if remove_duplicate:
             if id(self) in memo:
@@ -178,13 +212,23 @@ class Module:
                 yield from m.named_modules(memo, prefix + "." + name if prefix else name, remove_duplicate)
 
     def modules(self) -> Iterator[Module]:
-        """This module and all its descendants."""
+        """This module and all its descendants.
+
+            >>> len(list(nn.Sequential(nn.Tanh(), nn.ReLU()).modules()))
+            3
+        """
         for _, m in self.named_modules():
             yield m
 
     # ------------------------------------------------------------------ training helpers
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Reset the ``.grad`` of every parameter (to ``None``, or to zeros in place)."""
+        """Reset the ``.grad`` of every parameter (to ``None``, or to zeros in place).
+
+            >>> fc = nn.Linear(2, 1)
+            >>> fc(ag.ones(1, 2)).sum().backward(); fc.zero_grad()
+            >>> fc.weight.grad is None
+            True
+        """
         for p in self.parameters():
             if p.grad is None:
                 continue
@@ -196,7 +240,12 @@ class Module:
                     p.grad.zero_()
 
     def train(self, mode: bool = True) -> Module:
-        """Set training mode on this module and its descendants; returns ``self``."""
+        """Set training mode on this module and its descendants; returns ``self``.
+
+            >>> model = nn.Sequential(nn.Linear(2, 1))
+            >>> model.train(False)[0].training
+            False
+        """
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
         for m in self.modules():
@@ -204,17 +253,32 @@ class Module:
         return self
 
     def eval(self) -> Module:
-        """Set evaluation mode (``train(False)``); returns ``self``."""
+        """Set evaluation mode (``train(False)``); returns ``self``.
+
+            >>> nn.Linear(2, 1).eval().training
+            False
+        """
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set ``requires_grad`` on every parameter (freeze with ``False``); returns ``self``.
+
+            >>> fc = nn.Linear(2, 1).requires_grad_(False)
+            >>> [p.requires_grad for p in fc.parameters()]
+            [False, False]
+        """
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
     # ------------------------------------------------------------------ state
     def state_dict(self, prefix: str = "") -> OrderedDict:
-        """Parameter name -> tensor (detached; shares memory with the parameter)."""
+        """Parameter name -> tensor (detached; shares memory with the parameter).
+
+            >>> ag.manual_seed(0)
+            >>> list(nn.Sequential(nn.Linear(2, 1)).state_dict())
+            ['0.weight', '0.bias']
+        """
         out: OrderedDict = OrderedDict()
         for mod_prefix, mod in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
             for name, p in mod._parameters.items():
@@ -227,6 +291,12 @@ class Module:
 
         With ``strict`` (the default), missing or unexpected keys raise ``RuntimeError``.
         Returns ``(missing_keys, unexpected_keys)``.
+
+            >>> a, b = nn.Linear(2, 1), nn.Linear(2, 1)
+            >>> b.load_state_dict(a.state_dict())
+            _IncompatibleKeys(missing_keys=[], unexpected_keys=[])
+            >>> ag.equal(a.weight, b.weight)
+            True
         """
         own = self.state_dict()
         missing = [k for k in own if k not in state_dict]
@@ -258,12 +328,28 @@ class Module:
 
     # ------------------------------------------------------------------ calling
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The computation, defined by each subclass; call the module itself (``model(x)``) to run it.
+
+            >>> class Scale(nn.Module):
+            ...     def __init__(self):
+            ...         super().__init__()
+            ...         self.s = nn.Parameter(ag.tensor(2.0))
+            ...     def forward(self, x):
+            ...         return self.s * x
+            >>> Scale()(ag.tensor([1.0, 3.0]))
+            tensor([2., 6.], grad_fn=<MulBackward0>)
+        """
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
 
     def extra_repr(self) -> str:
+        """Extra text inside the module's ``repr`` (a subclass's settings); empty by default.
+
+            >>> nn.Linear(3, 2).extra_repr()
+            'in_features=3, out_features=2, bias=True'
+        """
         return ""
 
     def __repr__(self) -> str:
@@ -311,9 +397,22 @@ class Linear(Module):
             self.register_parameter("bias", None)
 
     def forward(self, input: Any) -> Tensor:
+        """``input @ weight.T + bias``.
+
+            >>> fc = nn.Linear(2, 1)
+            >>> with ag.no_grad():
+            ...     _ = fc.weight.fill_(1.0), fc.bias.fill_(0.5)
+            >>> fc.forward(ag.tensor([[1.0, 2.0]]))
+            tensor([[3.5]], grad_fn=<AddBackward0>)
+        """
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
+        """The sizes, shown in the module's ``repr``.
+
+            >>> nn.Linear(3, 2, bias=False)
+            Linear(in_features=3, out_features=2, bias=False)
+        """
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
@@ -329,6 +428,11 @@ class ReLU(Module):
         super().__init__()
 
     def forward(self, input: Any) -> Tensor:
+        """``max(input, 0)`` elementwise.
+
+            >>> nn.ReLU().forward(ag.tensor([-1.0, 1.0]))
+            tensor([0., 1.])
+        """
         return F.relu(input)
 
 
@@ -341,6 +445,11 @@ class Tanh(Module):
     """
 
     def forward(self, input: Any) -> Tensor:
+        """``tanh(input)`` elementwise.
+
+            >>> nn.Tanh().forward(ag.tensor([0.0]))
+            tensor([0.])
+        """
         return F.tanh(input)
 
 
@@ -353,6 +462,11 @@ class Sigmoid(Module):
     """
 
     def forward(self, input: Any) -> Tensor:
+        """``1 / (1 + exp(-input))`` elementwise.
+
+            >>> nn.Sigmoid().forward(ag.tensor([0.0]))
+            tensor([0.5])
+        """
         return F.sigmoid(input)
 
 
@@ -392,10 +506,20 @@ class Sequential(Module):
         return list(self._modules.values())[i % n]
 
     def append(self, module: Module) -> Sequential:
+        """Add ``module`` at the end; returns ``self``.
+
+            >>> len(nn.Sequential(nn.Tanh()).append(nn.ReLU()))
+            2
+        """
         self.add_module(str(len(self)), module)
         return self
 
     def forward(self, input: Any) -> Any:
+        """Each module applied in order to the previous one's output.
+
+            >>> nn.Sequential(nn.ReLU(), nn.Sigmoid()).forward(ag.tensor([-5.0]))
+            tensor([0.5])
+        """
         for m in self._modules.values():
             input = m(input)
         return input
@@ -415,6 +539,11 @@ class MSELoss(Module):
         self.reduction = reduction
 
     def forward(self, input: Any, target: Any) -> Tensor:
+        """The mean (or summed, or elementwise) squared error.
+
+            >>> nn.MSELoss(reduction="none").forward(ag.tensor([1.0, 3.0]), ag.tensor([0.0, 1.0]))
+            tensor([1., 4.])
+        """
         return F.mse_loss(input, target, self.reduction)
 
 
@@ -439,5 +568,11 @@ class CrossEntropyLoss(Module):
             weight, ignore_index, reduction, label_smoothing)
 
     def forward(self, input: Any, target: Any) -> Tensor:
+        """The cross entropy of logits ``input`` and class indices ``target``.
+
+            >>> loss = nn.CrossEntropyLoss(reduction="sum").forward(ag.zeros(2, 2), ag.tensor([0, 1]))
+            >>> round(loss.item(), 6)  # 2 log 2
+            1.386294
+        """
         return F.cross_entropy(input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction,
                                label_smoothing=self.label_smoothing)

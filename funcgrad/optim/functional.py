@@ -24,14 +24,25 @@ from funcgrad import tree
 
 
 class Optimizer(NamedTuple):
-    """A pair of pure functions."""
+    """A pair of pure functions.
+
+        >>> opt = optim.GradientTransformation(init=lambda p: (), update=lambda g, s, p=None: (-g, s))
+        >>> updates, state = opt.update(np.array([1.0]), opt.init(None)); updates
+        array([-1.])
+    """
 
     init: Callable[[Any], Any]
     update: Callable[..., tuple[Any, Any]]
 
 
 def sgd(lr: float, momentum: float = 0.0, nesterov: bool = False) -> Optimizer:
-    """Gradient descent, optionally with (Nesterov) momentum."""
+    """Gradient descent, optionally with (Nesterov) momentum.
+
+        >>> opt = optim.sgd(0.1, momentum=0.9)
+        >>> state = opt.init(np.zeros(2))
+        >>> updates, state = opt.update(np.array([1.0, -1.0]), state); updates
+        array([-0.1,  0.1])
+    """
 
     def init(params):
         return {"trace": tree.map(np.zeros_like, params)} if momentum else {}
@@ -47,7 +58,13 @@ def sgd(lr: float, momentum: float = 0.0, nesterov: bool = False) -> Optimizer:
 
 
 def adam(lr: float, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Optimizer:
-    """Adam, with the same arithmetic as ``funcgrad.optim.Adam``."""
+    """Adam, with the same arithmetic as ``funcgrad.optim.Adam``.
+
+        >>> opt = optim.adam(0.01)
+        >>> updates, state = opt.update(np.array([5.0, -0.1]), opt.init(np.zeros(2)))
+        >>> updates  # the first step has size lr in every coordinate
+        array([-0.01,  0.01])
+    """
 
     def init(params):
         zeros = tree.map(np.zeros_like, params)
@@ -66,5 +83,9 @@ def adam(lr: float, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Op
 
 
 def apply_updates(params: Any, updates: Any) -> Any:
-    """``params + updates``, leafwise."""
+    """``params + updates``, leafwise.
+
+        >>> optim.apply_updates({"w": np.ones(2)}, {"w": np.array([0.5, -0.5])})
+        {'w': array([1.5, 0.5])}
+    """
     return tree.map(lambda p, u: p + u, params, updates)

@@ -20,6 +20,11 @@ class Optimizer:
 
     ``params`` is an iterable of tensors, of ``(name, tensor)`` pairs, or of dicts
     (parameter groups whose settings override the defaults).
+
+        >>> w = ag.tensor([1.0], requires_grad=True)
+        >>> opt = optim.SGD([{"params": [w], "lr": 0.5}], lr=0.1)
+        >>> opt.param_groups[0]["lr"], isinstance(opt, optim.Optimizer)
+        (0.5, True)
     """
 
     def __init__(self, params: Iterable, defaults: dict):
@@ -38,7 +43,14 @@ class Optimizer:
             self.add_param_group(group)
 
     def add_param_group(self, param_group: dict) -> None:
-        """Add a group of parameters; settings it does not give come from the defaults."""
+        """Add a group of parameters; settings it does not give come from the defaults.
+
+            >>> a, b = ag.ones(1, requires_grad=True), ag.ones(1, requires_grad=True)
+            >>> opt = optim.SGD([a], lr=0.1)
+            >>> opt.add_param_group({"params": [b], "lr": 0.01})
+            >>> [g["lr"] for g in opt.param_groups]
+            [0.1, 0.01]
+        """
         params = param_group["params"]
         params = [params] if isinstance(params, Tensor) else list(params)
         params = [p[1] if isinstance(p, tuple) and len(p) == 2 else p for p in params]
@@ -55,7 +67,14 @@ class Optimizer:
         self.param_groups.append(group)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Clear the gradients of all parameters."""
+        """Clear the gradients of all parameters.
+
+            >>> w = ag.tensor([1.0], requires_grad=True)
+            >>> opt = optim.SGD([w])
+            >>> (2 * w).sum().backward(); opt.zero_grad()
+            >>> w.grad is None
+            True
+        """
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
@@ -80,7 +99,14 @@ class Optimizer:
         return [p for g in self.param_groups for p in g["params"]]
 
     def state_dict(self) -> dict[str, Any]:
-        """``{"state": {index: state}, "param_groups": [...]}``, parameters numbered by position."""
+        """``{"state": {index: state}, "param_groups": [...]}``, parameters numbered by position.
+
+            >>> w = ag.tensor([1.0], requires_grad=True)
+            >>> opt = optim.SGD([w], lr=0.1, momentum=0.9)
+            >>> w.sum().backward(); opt.step()
+            >>> opt.state_dict()["state"]
+            {0: {'momentum_buffer': array([1.])}}
+        """
         index = {id(p): i for i, p in enumerate(self._all_params())}
         state = {index[id(p)]: {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in s.items()}
                  for p, s in self.state.items()}
@@ -89,7 +115,15 @@ class Optimizer:
         return {"state": dict(sorted(state.items())), "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
-        """Restore settings and state saved by :meth:`state_dict` (same parameter layout)."""
+        """Restore settings and state saved by :meth:`state_dict` (same parameter layout).
+
+            >>> w = ag.tensor([1.0], requires_grad=True)
+            >>> opt = optim.Adam([w], lr=0.1)
+            >>> w.sum().backward(); opt.step()
+            >>> opt2 = optim.Adam([w]); opt2.load_state_dict(opt.state_dict())
+            >>> opt2.param_groups[0]["lr"], opt2.state[w]["step"]
+            (0.1, 1)
+        """
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups) or any(
                 len(g["params"]) != len(own["params"]) for g, own in zip(groups, self.param_groups)):
@@ -102,7 +136,15 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent with momentum, dampening, weight decay and Nesterov."""
+    """Stochastic gradient descent with momentum, dampening, weight decay and Nesterov.
+
+        >>> w = ag.tensor([1.0, -2.0], requires_grad=True)
+        >>> opt = optim.SGD([w], lr=0.1, momentum=0.9)
+        >>> for _ in range(2):
+        ...     opt.zero_grad(); (w * w).sum().backward(); opt.step()
+        >>> w
+        tensor([ 0.46, -0.92], requires_grad=True)
+    """
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False, maximize: bool = False):
@@ -115,7 +157,13 @@ class SGD(Optimizer):
                                       nesterov=nesterov, maximize=maximize))
 
     def step(self, closure=None):
-        """Update every parameter that has a gradient."""
+        """Update every parameter that has a gradient.
+
+            >>> w = ag.tensor([1.0], requires_grad=True)
+            >>> opt = optim.SGD([w], lr=0.25)
+            >>> (w * w).sum().backward(); opt.step(); w
+            tensor([0.5], requires_grad=True)
+        """
         loss = closure() if closure is not None else None
         for group, p, g, state in self._params_with_grad():
             g = -g if group["maximize"] else g
@@ -131,7 +179,13 @@ class SGD(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam (Kingma & Ba), with L2 weight decay added to the gradient as in PyTorch."""
+    """Adam (Kingma & Ba), with L2 weight decay added to the gradient as in PyTorch.
+
+        >>> w = ag.tensor([1.0, -2.0], requires_grad=True)
+        >>> opt = optim.Adam([w], lr=0.1)
+        >>> (w * w).sum().backward(); opt.step(); w  # a first step of size lr
+        tensor([ 0.9, -1.9], requires_grad=True)
+    """
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False, maximize: bool = False, *,
@@ -145,6 +199,13 @@ class Adam(Optimizer):
                                       maximize=maximize, decoupled_weight_decay=decoupled_weight_decay))
 
     def step(self, closure=None):
+        """Update every parameter that has a gradient (``closure``, if given, recomputes the loss first).
+
+            >>> w = ag.tensor([1.0], requires_grad=True)
+            >>> opt = optim.Adam([w], lr=0.5)
+            >>> w.sum().backward(); opt.step(); w
+            tensor([0.5], requires_grad=True)
+        """
         loss = closure() if closure is not None else None
         for group, p, g, state in self._params_with_grad():
             g = -g if group["maximize"] else g
@@ -165,7 +226,13 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay (default 0.01, as in PyTorch)."""
+    """Adam with decoupled weight decay (default 0.01, as in PyTorch).
+
+        >>> w = ag.tensor([1.0], requires_grad=True)
+        >>> opt = optim.AdamW([w], lr=0.1, weight_decay=0.5)
+        >>> w.grad = ag.zeros(1); opt.step(); w  # zero gradient: only the decay 1 - lr * wd
+        tensor([0.95], requires_grad=True)
+    """
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.01, amsgrad: bool = False, maximize: bool = False):

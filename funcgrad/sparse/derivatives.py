@@ -26,7 +26,12 @@ MODES = ("fwd", "rev")
 
 
 class SparseInfo(NamedTuple):
-    """How a sparse derivative is computed for one input signature."""
+    """How a sparse derivative is computed for one input signature.
+
+        >>> f = lambda x: np.sum((x[1:] - x[:-1]) ** 2)
+        >>> fg.sparse.hessian(f).info(np.zeros(5))
+        SparseInfo(shape=(5, 5), nnz=13, colors=3, mode='hvp', coloring='star')
+    """
 
     shape: tuple[int, int]  # of the (flattened) derivative
     nnz: int                # entries of its pattern
