@@ -125,6 +125,8 @@ def test_plain_scipy_ufuncs_dispatch_to_ours():
         fg.grad(sc.gamma)(1.0)
     with pytest.raises(TypeError, match="out="):
         fg.grad(lambda v: sc.erf(v, out=np.zeros(())))(1.0)
+    with pytest.raises(TypeError, match="scipy.special.erf of complex values"):
+        fg.grad(lambda v: np.sum(np.real(sc.erf(np.fft.fft(v)))))(x)
 
 
 def test_special_values_and_conventions():

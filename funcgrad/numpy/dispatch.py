@@ -103,7 +103,8 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
     if ufunc not in _HOLOMORPHIC_UFUNCS and _is_complex(inputs):
         fn = _COMPLEX_UFUNCS.get(ufunc)
         if fn is None or method != "__call__":
-            raise _complex_unsupported(f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}"))
+            where = "scipy.special" if _scipy_ufunc(ufunc) is not None else "numpy"
+            raise _complex_unsupported(f"{where}.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}"))
         if kwargs.get("out") is not None:
             raise TypeError(f"numpy.{ufunc.__name__}: out= cannot receive a traced value (traced arrays are "
                             f"immutable); assign the result instead")
