@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import typing as _typing
 
 import numpy as _np
 
@@ -11,6 +12,9 @@ from funcgrad.numpy._base import _arr, _is_traced, _no, _unsupported, astype
 from funcgrad.numpy.elementwise import multiply
 from funcgrad.numpy.shapes import broadcast_to, moveaxis, ravel, reshape, squeeze, stack, sum_tuples
 from funcgrad.ops.util import dtype_of, normalize_axis, shape_of
+
+if _typing.TYPE_CHECKING:
+    from typing import Any
 
 
 def matmul(a, b, /, out=None, **kw):
@@ -123,7 +127,7 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     return moveaxis(c, -1, axisc)
 
 
-def polyval(p, x):
+def polyval(p: Any, x: Any) -> Any:
     """``numpy.polyval``: the polynomial with coefficients ``p`` (highest power first) at ``x``, by Horner's
     rule; differentiable in both.
 
@@ -168,7 +172,7 @@ def _crop(full, n, m, mode):
     return ops.index(full, (slice(start, start + length),))
 
 
-def convolve(a, v, mode="full"):
+def convolve(a: Any, v: Any, mode: str = "full") -> Any:
     """``numpy.convolve`` of 1-D arrays (modes full, same, valid), bilinear in ``a`` and ``v``.
 
     >>> convolve(_np.array([1.0, 2.0, 3.0]), _np.array([0.0, 1.0, 0.5])).tolist()
@@ -180,7 +184,7 @@ def convolve(a, v, mode="full"):
     return _crop(_convolve_full(a, v), shape_of(a)[0], shape_of(v)[0], mode)
 
 
-def correlate(a, v, mode="valid"):
+def correlate(a: Any, v: Any, mode: str = "valid") -> Any:
     """``numpy.correlate`` of real 1-D arrays (modes valid, same, full): ``convolve(a, v[::-1])``.
 
     >>> correlate(_np.array([1.0, 2.0, 3.0]), _np.array([0.0, 1.0, 0.5])).tolist()
@@ -197,7 +201,7 @@ def correlate(a, v, mode="valid"):
     return _crop(full, n, m, mode)
 
 
-def vecdot(x1, x2, /, *, axis=-1, **kw):
+def vecdot(x1: Any, x2: Any, /, *, axis: Any = -1, **kw: Any) -> Any:
     """``numpy.vecdot``: dot products of real vectors along ``axis``, broadcasting the rest.
 
     >>> vecdot(_np.array([[1.0, 2.0], [3.0, 4.0]]), _np.array([1.0, 1.0])).tolist()
@@ -208,7 +212,7 @@ def vecdot(x1, x2, /, *, axis=-1, **kw):
     return sum(multiply(_arr(x1), _arr(x2)), axis)
 
 
-def matvec(x1, x2, /, **kw):
+def matvec(x1: Any, x2: Any, /, **kw: Any) -> Any:
     """``numpy.matvec``: matrix times vector over broadcast stacks.
 
     >>> matvec(_np.eye(2) * 2.0, _np.array([1.0, 3.0])).tolist()
@@ -218,7 +222,7 @@ def matvec(x1, x2, /, **kw):
     return squeeze(matmul(x1, reshape(x2, shape_of(x2) + (1,))), -1)
 
 
-def vecmat(x1, x2, /, **kw):
+def vecmat(x1: Any, x2: Any, /, **kw: Any) -> Any:
     """``numpy.vecmat``: vector times matrix over broadcast stacks.
 
     >>> vecmat(_np.array([1.0, 3.0]), _np.eye(2) * 2.0).tolist()
@@ -241,7 +245,7 @@ def _poly_pair(a1, a2):
     return a1, a2
 
 
-def polyadd(a1, a2):
+def polyadd(a1: Any, a2: Any) -> Any:
     """``numpy.polyadd`` of coefficient arrays (highest power first).
 
     >>> polyadd(_np.array([1.0, 2.0]), _np.array([1.0, 0.0, 1.0])).tolist()
@@ -251,7 +255,7 @@ def polyadd(a1, a2):
     return a1 + a2
 
 
-def polysub(a1, a2):
+def polysub(a1: Any, a2: Any) -> Any:
     """``numpy.polysub`` of coefficient arrays (highest power first).
 
     >>> polysub(_np.array([1.0, 2.0]), _np.array([1.0, 0.0, 1.0])).tolist()
@@ -261,7 +265,7 @@ def polysub(a1, a2):
     return a1 - a2
 
 
-def polymul(a1, a2):
+def polymul(a1: Any, a2: Any) -> Any:
     """``numpy.polymul``: the product polynomial (a convolution of the coefficients).
 
     >>> polymul(_np.array([1.0, 1.0]), _np.array([1.0, -1.0])).tolist()
@@ -270,7 +274,7 @@ def polymul(a1, a2):
     return convolve(ravel(_arr(a1)), ravel(_arr(a2)))
 
 
-def polyder(p, m=1):
+def polyder(p: Any, m: int = 1) -> Any:
     """``numpy.polyder``: the ``m``-th derivative polynomial.
 
     >>> polyder(_np.array([1.0, 1.0, 1.0])).tolist()
@@ -288,7 +292,7 @@ def polyder(p, m=1):
     return p
 
 
-def polyint(p, m=1, k=None):
+def polyint(p: Any, m: int = 1, k: Any = None) -> Any:
     """``numpy.polyint``: the ``m``-th antiderivative polynomial with integration constants ``k``.
 
     >>> polyint(_np.array([3.0, 2.0])).tolist()

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import operator as _operator
+import typing as _typing
 
 import numpy as _np
 
 from funcgrad.numpy._base import _arr, _is_traced, astype
 from funcgrad.numpy.shapes import broadcast_to
 from funcgrad.ops.util import dtype_of, shape_of
+
+if _typing.TYPE_CHECKING:
+    from typing import Any
 
 
 def zeros_like(a, dtype=None, order="K", subok=True, shape=None, **kw):
@@ -40,7 +44,8 @@ def copy(a, order="K", subok=False):
 from numpy import arange, empty, eye, full, identity, ones, tri, zeros  # noqa: E402,F401
 
 
-def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *, device=None):
+def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, retstep: bool = False, dtype: Any = None,
+             axis: Any = 0, *, device: Any = None) -> Any:
     """``numpy.linspace``, differentiable in ``start`` and ``stop`` (scalars or arrays).
 
     >>> linspace(0.0, 1.0, 5).tolist()
@@ -74,7 +79,8 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     return (y, step) if retstep else y
 
 
-def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
+def logspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, base: Any = 10.0, dtype: Any = None,
+             axis: Any = 0) -> Any:
     """``numpy.logspace``: ``base ** linspace(start, stop)``, differentiable in ``start``, ``stop`` and ``base``.
 
     >>> logspace(0.0, 2.0, 3).tolist()
@@ -93,7 +99,7 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
     return out if dtype is None else astype(out, dtype)
 
 
-def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
+def meshgrid(*xi: Any, copy: bool = True, sparse: bool = False, indexing: str = "xy") -> Any:
     """``numpy.meshgrid``: coordinate arrays from 1-D coordinate vectors (``'xy'`` or ``'ij'`` indexing).
 
     >>> [g.shape for g in meshgrid(_np.arange(3.0), _np.arange(2.0))]
@@ -114,7 +120,7 @@ def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
     return tuple(out)
 
 
-def diagflat(v, k=0):
+def diagflat(v: Any, k: int = 0) -> Any:
     """``numpy.diagflat``: a 2-D array with the flattened ``v`` on diagonal ``k``.
 
     >>> diagflat(_np.array([[1.0, 2.0]])).tolist()
@@ -125,7 +131,7 @@ def diagflat(v, k=0):
     return diag(ravel(_arr(v)), k)
 
 
-def vander(x, N=None, increasing=False):
+def vander(x: Any, N: int | None = None, increasing: bool = False) -> Any:
     """``numpy.vander``: columns are powers of ``x`` (derivative ``k x^(k-1)``, and 0 for ``x^0``).
 
     >>> vander(_np.array([2.0, 3.0]), 3).tolist()
@@ -144,7 +150,7 @@ def vander(x, N=None, increasing=False):
     return power(reshape(x, (-1, 1)), powers)
 
 
-def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype: Any = None, axis: Any = 0) -> Any:
     """``numpy.geomspace``, differentiable in ``start`` and ``stop`` (real, of one sign, not zero).
 
     >>> geomspace(1.0, 100.0, 3).tolist()

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import typing as _typing
+
 import numpy as _np
 
 from funcgrad import ops
 from funcgrad.numpy._base import _arr, _is_traced, _no, astype
 from funcgrad.numpy.constants import float64, pi
 from funcgrad.ops.util import dtype_of, shape_of
+
+if _typing.TYPE_CHECKING:
+    from typing import Any
 
 
 def _unary(prim):
@@ -205,7 +210,7 @@ def _real_only(name, x):
     return x
 
 
-def copysign(x1, x2, /, out=None, **kw):
+def copysign(x1: Any, x2: Any, /, out: Any = None, **kw: Any) -> Any:
     """``numpy.copysign``: ``|x1|`` with the sign of ``x2``; derivative ``±1`` in ``x1``, ``0`` in ``x2``.
 
     >>> copysign(_np.array([1.0, -2.0]), -1.0).tolist()
@@ -217,7 +222,7 @@ def copysign(x1, x2, /, out=None, **kw):
     return where(ops.equal(ops.signbit(x1), ops.signbit(x2)), x1, ops.neg(x1))
 
 
-def ldexp(x1, x2, /, out=None, **kw):
+def ldexp(x1: Any, x2: Any, /, out: Any = None, **kw: Any) -> Any:
     """``numpy.ldexp``: ``x1 * 2**x2`` for integer ``x2`` (derivative in ``x1`` only).
 
     >>> float(ldexp(3.0, 2))
@@ -235,7 +240,7 @@ def ldexp(x1, x2, /, out=None, **kw):
     return ops.mul(x1, _np.ldexp(_np.ones((), dtype_of(x1)), x2))
 
 
-def frexp(x, /, out=None, **kw):
+def frexp(x: Any, /, out: Any = None, **kw: Any) -> Any:
     """``numpy.frexp``: ``(mantissa, exponent)`` with ``x = mantissa * 2**exponent``; the mantissa's
     derivative is ``2**-exponent``, the exponent has none.
 
@@ -250,7 +255,7 @@ def frexp(x, /, out=None, **kw):
     return ldexp(x, ops.neg(e)), e
 
 
-def modf(x, /, out=None, **kw):
+def modf(x: Any, /, out: Any = None, **kw: Any) -> Any:
     """``numpy.modf``: ``(fractional part, integral part)``; derivatives ``1`` and ``0``.
 
     >>> [v.tolist() for v in modf(_np.array([2.5, -1.25]))]
@@ -264,7 +269,7 @@ def modf(x, /, out=None, **kw):
     return where(ops.isinf(x), copysign(_np.zeros((), dtype_of(x)), x), ops.sub(x, whole)), whole
 
 
-def i0(x):
+def i0(x: Any) -> Any:
     """``numpy.i0``, the modified Bessel function of order 0; its derivative is ``I1``.
 
     >>> print(f"{float(i0(1.0)):.6f}")
@@ -274,7 +279,7 @@ def i0(x):
     return ops.i0(x)
 
 
-def real(val):
+def real(val: Any) -> Any:
     """``numpy.real`` of a real array: the array itself.
 
     >>> real(_np.array([1.0, -2.0])).tolist()
@@ -283,7 +288,7 @@ def real(val):
     return _real_only("real", val)
 
 
-def imag(val):
+def imag(val: Any) -> Any:
     """``numpy.imag`` of a real array: zeros (no derivative).
 
     >>> imag(_np.array([1.0, -2.0])).tolist()
@@ -293,7 +298,7 @@ def imag(val):
     return _np.zeros(shape_of(val), dtype_of(val))
 
 
-def conjugate(x, /, out=None, **kw):
+def conjugate(x: Any, /, out: Any = None, **kw: Any) -> Any:
     """``numpy.conjugate`` of a real array: the array itself.
 
     >>> conjugate(_np.array([1.0, -2.0])).tolist()
@@ -306,7 +311,7 @@ def conjugate(x, /, out=None, **kw):
 conj = conjugate
 
 
-def angle(z, deg=False):
+def angle(z: Any, deg: bool = False) -> Any:
     """``numpy.angle`` of a real array: ``pi`` where ``z < 0``, else ``0`` (no derivative).
 
     >>> angle(_np.array([1.0, -2.0])).tolist()
@@ -319,7 +324,7 @@ def angle(z, deg=False):
     return where(ops.signbit(z), _np.asarray(half_turn, dtype_of(z)), _np.zeros((), dtype_of(z)))
 
 
-def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+def nan_to_num(x: Any, copy: bool = True, nan: Any = 0.0, posinf: Any = None, neginf: Any = None) -> Any:
     """``numpy.nan_to_num``: NaN and infinities replaced by finite numbers (derivative 0 there).
 
     >>> nan_to_num(_np.array([_np.nan, 1.0, -_np.inf]), neginf=-9.0).tolist()
@@ -336,7 +341,7 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     return where(ops.logical_and(ops.isinf(x), ops.less(x, 0)), small, x)
 
 
-def select(condlist, choicelist, default=0):
+def select(condlist: Any, choicelist: Any, default: Any = 0) -> Any:
     """``numpy.select``: from the first true condition's choice; the derivative flows to that choice.
 
     >>> x = _np.array([-1.0, 0.5, 2.0])
@@ -365,7 +370,7 @@ def select(condlist, choicelist, default=0):
     return out
 
 
-def isposinf(x, out=None):
+def isposinf(x: Any, out: Any = None) -> Any:
     """``numpy.isposinf`` (boolean: no derivative).
 
     >>> isposinf(_np.array([_np.inf, -_np.inf, 1.0])).tolist()
@@ -376,7 +381,7 @@ def isposinf(x, out=None):
     return ops.logical_and(ops.isinf(x), ops.logical_not(ops.signbit(x)))
 
 
-def isneginf(x, out=None):
+def isneginf(x: Any, out: Any = None) -> Any:
     """``numpy.isneginf`` (boolean: no derivative).
 
     >>> isneginf(_np.array([_np.inf, -_np.inf, 1.0])).tolist()
@@ -387,7 +392,7 @@ def isneginf(x, out=None):
     return ops.logical_and(ops.isinf(x), ops.signbit(x))
 
 
-def isreal(x):
+def isreal(x: Any) -> Any:
     """``numpy.isreal`` of a real array: all true.
 
     >>> isreal(_np.array([1.0, 2.0])).tolist()
@@ -396,7 +401,7 @@ def isreal(x):
     return _np.ones(shape_of(_real_only("isreal", x)), bool)
 
 
-def iscomplex(x):
+def iscomplex(x: Any) -> Any:
     """``numpy.iscomplex`` of a real array: all false.
 
     >>> iscomplex(_np.array([1.0, 2.0])).tolist()
@@ -405,7 +410,7 @@ def iscomplex(x):
     return _np.zeros(shape_of(_real_only("iscomplex", x)), bool)
 
 
-def real_if_close(a, tol=100):
+def real_if_close(a: Any, tol: Any = 100) -> Any:
     """``numpy.real_if_close`` of a real array: the array itself.
 
     >>> real_if_close(_np.array([1.0, 2.0])).tolist()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import typing as _typing
 
 import numpy as _np
 
@@ -14,6 +15,9 @@ from funcgrad.numpy.shapes import broadcast_to, ravel
 from funcgrad.ops.indexing import searchsorted as _searchsorted_p
 from funcgrad.ops.reductions import argsort as _argsort_p
 from funcgrad.ops.util import dtype_of, is_float, normalize_axis, shape_of
+
+if _typing.TYPE_CHECKING:
+    from typing import Any
 
 
 def getitem(x, key):
@@ -124,7 +128,7 @@ def _sort_axis(a, axis, name):
     return a, normalize_axis(axis, len(shape_of(a)))
 
 
-def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
+def argsort(a: Any, axis: Any = -1, kind: Any = None, order: Any = None, *, stable: bool | None = None) -> Any:
     """``numpy.argsort``, ties ordered as NumPy orders them (``kind='stable'``: kept in order); no derivative.
 
     >>> argsort(_np.array([3.0, 1.0, 2.0])).tolist()
@@ -135,7 +139,7 @@ def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
     return _argsort_p(ops.stop_gradient(a), axis=axis, stable=bool(stable) or kind == "stable")
 
 
-def sort(a, axis=-1, kind=None, order=None, *, stable=None):
+def sort(a: Any, axis: Any = -1, kind: Any = None, order: Any = None, *, stable: bool | None = None) -> Any:
     """``numpy.sort``: a gather by the stable ``argsort``, so each output's derivative goes to the input
     it came from (of tied inputs, to the one NumPy's stable sort puts there).
 
@@ -149,7 +153,7 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None):
     return take_along_axis(a, _argsort_p(ops.stop_gradient(a), axis=axis, stable=True), axis)
 
 
-def searchsorted(a, v, side="left", sorter=None):
+def searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None) -> Any:
     """``numpy.searchsorted``: insertion positions of ``v`` in the sorted 1-D ``a`` (no derivative).
 
     >>> searchsorted(_np.array([1.0, 2.0, 3.0]), _np.array([2.5, 0.0])).tolist()
@@ -167,7 +171,7 @@ def searchsorted(a, v, side="left", sorter=None):
     return _searchsorted_p(ops.stop_gradient(a), ops.stop_gradient(v), side=side)
 
 
-def digitize(x, bins, right=False):
+def digitize(x: Any, bins: Any, right: bool = False) -> Any:
     """``numpy.digitize``: the index of the bin each ``x`` falls in (monotonic ``bins``; no derivative).
 
     >>> digitize(_np.array([0.5, 1.5, 3.0]), _np.array([1.0, 2.0])).tolist()
@@ -195,7 +199,7 @@ def digitize(x, bins, right=False):
                  n - searchsorted(flipped, x, side))
 
 
-def choose(a, choices, out=None, mode="raise"):
+def choose(a: Any, choices: Any, out: Any = None, mode: str = "raise") -> Any:
     """``numpy.choose``: ``choices[a[i]][i]``; the derivative flows to the chosen entries.
 
     >>> choose(_np.array([1, 0]), [_np.array([1.0, 2.0]), _np.array([3.0, 4.0])]).tolist()
@@ -225,7 +229,7 @@ def choose(a, choices, out=None, mode="raise"):
                   default=_np.zeros((), _np.result_type(*[dtype_of(c) for c in choices])))
 
 
-def fill_diagonal(a, val, wrap=False, *, inplace=True):
+def fill_diagonal(a: Any, val: Any, wrap: bool = False, *, inplace: bool = True) -> Any:
     """``numpy.fill_diagonal``, functional: ``fill_diagonal(a, val, inplace=False)`` returns a new array
     (derivatives flow to ``a`` off the diagonal and to ``val`` on it). Traced arrays cannot be changed in
     place, so the default ``inplace=True`` (NumPy's call) works only on NumPy arrays.
@@ -263,7 +267,7 @@ def fill_diagonal(a, val, wrap=False, *, inplace=True):
     return reshape(at(ravel(a))[idx].set(vals), s)
 
 
-def interp(x, xp, fp, left=None, right=None, period=None):
+def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None, period: Any = None) -> Any:
     """``numpy.interp``: piecewise-linear interpolation, differentiable in ``x``, ``xp``, ``fp``, ``left`` and
     ``right``. At a knot the derivative in ``x`` is the slope of the segment to its right (at the last knot,
     of the segment to its left); outside ``[xp[0], xp[-1]]`` it is 0.

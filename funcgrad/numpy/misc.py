@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import typing as _typing
 
 import numpy as _np
 
@@ -12,6 +13,9 @@ from funcgrad.numpy.elementwise import absolute, equal, less_equal, not_equal, s
 from funcgrad.numpy.reductions import all
 from funcgrad.numpy.shapes import shape
 from funcgrad.ops.util import dtype_of, shape_of
+
+if _typing.TYPE_CHECKING:
+    from typing import Any
 
 
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -42,7 +46,7 @@ def sinc(x):
 # value (so they fail under fg.jit and fg.vmap with an error naming them), except where the shape
 # is fixed (count_nonzero, unravel_index, histogram with a bin count and a range), which trace.
 
-def count_nonzero(a, axis=None, *, keepdims=False):
+def count_nonzero(a: Any, axis: Any = None, *, keepdims: bool = False) -> Any:
     """``numpy.count_nonzero`` along ``axis`` (traces under jit and vmap; no derivative).
 
     >>> int(count_nonzero(_np.array([0.0, 1.5, -2.0])))
@@ -56,7 +60,7 @@ def count_nonzero(a, axis=None, *, keepdims=False):
     return sum(not_equal(a, 0), axis, keepdims=keepdims)
 
 
-def unravel_index(indices, shape, order="C"):
+def unravel_index(indices: Any, shape: Any, order: str = "C") -> Any:
     """``numpy.unravel_index``: a tuple of coordinate arrays (traces; no derivative).
 
     >>> [int(i) for i in unravel_index(7, (3, 4))]
@@ -81,7 +85,7 @@ def unravel_index(indices, shape, order="C"):
     return tuple(out if order == "C" else out[::-1])
 
 
-def argwhere(a):
+def argwhere(a: Any) -> Any:
     """``numpy.argwhere`` (needs the concrete value; no derivative).
 
     >>> argwhere(_np.array([0.0, 2.0, 3.0])).tolist()
@@ -90,7 +94,7 @@ def argwhere(a):
     return _np.argwhere(_value_of("argwhere", a))
 
 
-def flatnonzero(a):
+def flatnonzero(a: Any) -> Any:
     """``numpy.flatnonzero`` (needs the concrete value; no derivative).
 
     >>> flatnonzero(_np.array([0.0, 2.0, 3.0])).tolist()
@@ -99,8 +103,8 @@ def flatnonzero(a):
     return _np.flatnonzero(_value_of("flatnonzero", a))
 
 
-def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *, equal_nan=True,
-           sorted=True):
+def unique(ar: Any, return_index: bool = False, return_inverse: bool = False, return_counts: bool = False,
+           axis: Any = None, *, equal_nan: bool = True, sorted: bool = True) -> Any:
     """``numpy.unique`` (needs the concrete value; no derivative).
 
     >>> unique(_np.array([2.0, 1.0, 2.0])).tolist()
@@ -110,7 +114,7 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
                       equal_nan=equal_nan, sorted=sorted)
 
 
-def bincount(x, /, weights=None, minlength=0):
+def bincount(x: Any, /, weights: Any = None, minlength: int = 0) -> Any:
     """``numpy.bincount``: needs the concrete ``x`` (its maximum sets the length); differentiable in ``weights``.
 
     >>> bincount(_np.array([0, 2, 2]), weights=_np.array([0.5, 1.0, 2.0])).tolist()
@@ -134,7 +138,7 @@ def bincount(x, /, weights=None, minlength=0):
     return at(_np.zeros(n, dtype_of(w)))[xv].add(w)
 
 
-def histogram(a, bins=10, range=None, density=None, weights=None):
+def histogram(a: Any, bins: Any = 10, range: Any = None, density: Any = None, weights: Any = None) -> Any:
     """``numpy.histogram``: ``(counts, bin_edges)``. With an integer ``bins`` and a ``range`` it traces under
     jit and vmap; otherwise it needs the concrete ``a``. Counts have no derivative in ``a``; with ``weights``
     they are differentiable in the weights.

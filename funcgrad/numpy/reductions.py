@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import typing as _typing
+
 import numpy as _np
 
 from funcgrad import ops
@@ -12,6 +14,9 @@ from funcgrad.numpy.elementwise import exp, isfinite, isnan, log, sqrt, where
 from funcgrad.numpy.elementwise import where as _where
 from funcgrad.numpy.shapes import broadcast_to, diagonal, ravel, reshape, squeeze
 from funcgrad.ops.util import dtype_of, is_float, normalize_axes, normalize_axis, shape_of
+
+if _typing.TYPE_CHECKING:
+    from typing import Any
 
 
 def _reduce(prim, a, axis, keepdims, dtype=None):
@@ -165,7 +170,7 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     return sum(diagonal(a, offset, axis1, axis2), -1, dtype=dtype)
 
 
-def ptp(a, axis=None, out=None, keepdims=False):
+def ptp(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False) -> Any:
     """``numpy.ptp``: ``max - min`` (ties share the derivative, as in ``max`` and ``min``).
 
     >>> float(ptp(_np.array([3.0, -1.0, 2.0])))
@@ -181,7 +186,7 @@ def _slice(nd, axis, s):
     return (slice(None),) * axis + (s,) + (slice(None),) * (nd - axis - 1)
 
 
-def diff(a, n=1, axis=-1, prepend=_np._NoValue, append=_np._NoValue):
+def diff(a: Any, n: int = 1, axis: Any = -1, prepend: Any = _np._NoValue, append: Any = _np._NoValue) -> Any:
     """``numpy.diff``: the ``n``-th forward difference along ``axis``.
 
     >>> diff(_np.array([1.0, 4.0, 9.0, 16.0]), 2).tolist()
@@ -218,7 +223,7 @@ def diff(a, n=1, axis=-1, prepend=_np._NoValue, append=_np._NoValue):
     return a
 
 
-def ediff1d(ary, to_end=None, to_begin=None):
+def ediff1d(ary: Any, to_end: Any = None, to_begin: Any = None) -> Any:
     """``numpy.ediff1d``: differences of the flattened array, with optional values before and after.
 
     >>> ediff1d(_np.array([1.0, 2.0, 4.0]), to_begin=0.0).tolist()
@@ -245,7 +250,7 @@ def _uniform(h):
     return v[0] if v.size and _np.all(v == v[0]) else None
 
 
-def gradient(f, *varargs, axis=None, edge_order=1):
+def gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> Any:
     """``numpy.gradient``: central differences inside, one-sided ones (first or second order) at the edges;
     spacings are scalars or coordinate arrays. Linear in ``f`` (and differentiable in the coordinates).
 
@@ -332,7 +337,7 @@ def gradient(f, *varargs, axis=None, edge_order=1):
     return outs[0] if len(outs) == 1 else tuple(outs)
 
 
-def trapezoid(y, x=None, dx=1.0, axis=-1):
+def trapezoid(y: Any, x: Any = None, dx: Any = 1.0, axis: Any = -1) -> Any:
     """``numpy.trapezoid``: the trapezoidal rule along ``axis``, differentiable in ``y`` and ``x``.
 
     >>> float(trapezoid(_np.array([1.0, 2.0, 3.0]), dx=0.5))
@@ -354,7 +359,8 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
 
 # ----------------------------------------------------------------------------- covariance
 
-def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *, dtype=None):
+def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: Any = None, fweights: Any = None,
+        aweights: Any = None, *, dtype: Any = None) -> Any:
     """``numpy.cov``: the covariance of the variables in the rows (``rowvar``) of ``m``, with optional
     frequency and analytic weights (which must be concrete).
 
@@ -418,7 +424,7 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
     return squeeze(c)
 
 
-def corrcoef(x, y=None, rowvar=True, *, dtype=None):
+def corrcoef(x: Any, y: Any = None, rowvar: bool = True, *, dtype: Any = None) -> Any:
     """``numpy.corrcoef``: Pearson correlation coefficients (not clipped to ``[-1, 1]``, so that the
     derivative is that of the formula everywhere).
 
@@ -531,7 +537,8 @@ def _quantile(name, a, q, axis, method, keepdims, nan_aware, scale=1.0):
     return _keepdims(r, len(qshape), nd, axes) if keepdims else r
 
 
-def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *, weights=None):
+def quantile(a: Any, q: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False,
+             method: str = "linear", keepdims: bool = False, *, weights: Any = None) -> Any:
     """``numpy.quantile`` (methods linear, lower, higher, nearest, midpoint), differentiable in ``a`` and ``q``.
 
     >>> quantile(_np.array([1.0, 2.0, 4.0, 8.0]), [0.5, 0.75]).tolist()
@@ -541,7 +548,8 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
     return _quantile("quantile", a, q, axis, method, keepdims, False)
 
 
-def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *, weights=None):
+def percentile(a: Any, q: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False,
+               method: str = "linear", keepdims: bool = False, *, weights: Any = None) -> Any:
     """``numpy.percentile``: ``quantile`` with ``q`` in percent.
 
     >>> float(percentile(_np.array([1.0, 2.0, 4.0, 8.0]), 50))
@@ -551,7 +559,7 @@ def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear"
     return _quantile("percentile", a, q, axis, method, keepdims, False, 100.0)
 
 
-def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+def median(a: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False, keepdims: bool = False) -> Any:
     """``numpy.median``: the middle element, or the mean of the two middle ones (which share the derivative).
 
     >>> float(median(_np.array([3.0, 1.0, 4.0, 2.0])))
@@ -582,7 +590,8 @@ def _nan_free(a, fill):
     return where(isnan(a), fill, a) if is_float(a) else a
 
 
-def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+def nansum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False, initial: Any = None,
+           where: Any = None) -> Any:
     """``numpy.nansum``: NaN counts as zero (and gets derivative 0).
 
     >>> float(nansum(_np.array([1.0, _np.nan, 2.0])))
@@ -592,7 +601,8 @@ def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, whe
     return sum(_nan_free(a, 0.0), axis, dtype, keepdims=keepdims)
 
 
-def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+def nanprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False,
+            initial: Any = None, where: Any = None) -> Any:
     """``numpy.nanprod``: NaN counts as one.
 
     >>> float(nanprod(_np.array([2.0, _np.nan, 3.0])))
@@ -606,7 +616,8 @@ def _nan_count(a, axis, keepdims):
     return sum(ops.logical_not(isnan(a)), axis, keepdims=keepdims)
 
 
-def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
+def nanmean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False, *,
+            where: Any = None) -> Any:
     """``numpy.nanmean``: the mean of the non-NaN elements (NaN for an all-NaN slice).
 
     >>> float(nanmean(_np.array([1.0, _np.nan, 2.0])))
@@ -623,7 +634,8 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
         return sum(_nan_free(a, 0.0), axis, keepdims=keepdims) / count
 
 
-def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None, correction=None):
+def nanvar(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: Any = 0, keepdims: bool = False, *,
+           where: Any = None, mean: Any = None, correction: Any = None) -> Any:
     """``numpy.nanvar``: the variance of the non-NaN elements, with ``ddof``.
 
     >>> float(nanvar(_np.array([1.0, _np.nan, 3.0])))
@@ -643,7 +655,8 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
     return v if keepdims else squeeze(v, normalize_axes(axis, len(shape_of(a))) or None) if shape_of(a) else v
 
 
-def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None, correction=None):
+def nanstd(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: Any = 0, keepdims: bool = False, *,
+           where: Any = None, mean: Any = None, correction: Any = None) -> Any:
     """``numpy.nanstd``: the square root of ``nanvar``.
 
     >>> float(nanstd(_np.array([1.0, _np.nan, 3.0])))
@@ -660,7 +673,8 @@ def _nan_ext(name, fn, fill, a, axis, keepdims):
     return where(all(isnan(a), axis, keepdims=keepdims), _np.nan, r)
 
 
-def nanmax(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+def nanmax(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False, initial: Any = None,
+           where: Any = None) -> Any:
     """``numpy.nanmax``: the maximum of the non-NaN elements (ties share the derivative).
 
     >>> float(nanmax(_np.array([1.0, _np.nan, 2.0])))
@@ -670,7 +684,8 @@ def nanmax(a, axis=None, out=None, keepdims=False, initial=None, where=None):
     return _nan_ext("nanmax", max, -_np.inf, a, axis, keepdims)
 
 
-def nanmin(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+def nanmin(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False, initial: Any = None,
+           where: Any = None) -> Any:
     """``numpy.nanmin``: the minimum of the non-NaN elements (ties share the derivative).
 
     >>> float(nanmin(_np.array([1.0, _np.nan, 2.0])))
@@ -692,7 +707,7 @@ def _nan_arg(name, fn, fill, a, axis, keepdims):
     return where(empty, -1, fn(_nan_free(a, fill), axis, keepdims=keepdims))
 
 
-def nanargmax(a, axis=None, out=None, *, keepdims=False):
+def nanargmax(a: Any, axis: Any = None, out: Any = None, *, keepdims: bool = False) -> Any:
     """``numpy.nanargmax``: the index of the maximum, ignoring NaN (no derivative); an all-NaN slice raises,
     or under jit, where values are unknown, gets index -1.
 
@@ -703,7 +718,7 @@ def nanargmax(a, axis=None, out=None, *, keepdims=False):
     return _nan_arg("nanargmax", argmax, -_np.inf, a, axis, keepdims)
 
 
-def nanargmin(a, axis=None, out=None, *, keepdims=False):
+def nanargmin(a: Any, axis: Any = None, out: Any = None, *, keepdims: bool = False) -> Any:
     """``numpy.nanargmin``: the index of the minimum, ignoring NaN (no derivative); an all-NaN slice raises,
     or under jit gets index -1.
 
@@ -714,7 +729,7 @@ def nanargmin(a, axis=None, out=None, *, keepdims=False):
     return _nan_arg("nanargmin", argmin, _np.inf, a, axis, keepdims)
 
 
-def nancumsum(a, axis=None, dtype=None, out=None):
+def nancumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
     """``numpy.nancumsum``: NaN counts as zero.
 
     >>> nancumsum(_np.array([1.0, _np.nan, 2.0])).tolist()
@@ -724,7 +739,7 @@ def nancumsum(a, axis=None, dtype=None, out=None):
     return cumsum(_nan_free(a, 0.0), axis, dtype)
 
 
-def nancumprod(a, axis=None, dtype=None, out=None):
+def nancumprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
     """``numpy.nancumprod``: NaN counts as one.
 
     >>> nancumprod(_np.array([2.0, _np.nan, 3.0])).tolist()
@@ -734,8 +749,8 @@ def nancumprod(a, axis=None, dtype=None, out=None):
     return cumprod(_nan_free(a, 1.0), axis, dtype)
 
 
-def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *,
-                weights=None):
+def nanquantile(a: Any, q: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False,
+                method: str = "linear", keepdims: bool = False, *, weights: Any = None) -> Any:
     """``numpy.nanquantile``: ``quantile`` of the non-NaN elements of each slice (NaN for an all-NaN one).
 
     >>> float(nanquantile(_np.array([1.0, _np.nan, 3.0]), 0.5))
@@ -745,8 +760,8 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
     return _quantile("nanquantile", a, q, axis, method, keepdims, True)
 
 
-def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *,
-                  weights=None):
+def nanpercentile(a: Any, q: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False,
+                  method: str = "linear", keepdims: bool = False, *, weights: Any = None) -> Any:
     """``numpy.nanpercentile``: ``nanquantile`` with ``q`` in percent.
 
     >>> float(nanpercentile(_np.array([1.0, _np.nan, 3.0]), 50))
@@ -756,7 +771,7 @@ def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="line
     return _quantile("nanpercentile", a, q, axis, method, keepdims, True, 100.0)
 
 
-def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+def nanmedian(a: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False, keepdims: bool = False) -> Any:
     """``numpy.nanmedian``: the median of the non-NaN elements.
 
     >>> float(nanmedian(_np.array([1.0, _np.nan, 3.0, 4.0])))
@@ -784,7 +799,8 @@ def _cumulative(name, scan, fill, x, axis, dtype, include_initial):
     return out
 
 
-def cumulative_sum(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
+def cumulative_sum(x: Any, /, *, axis: Any = None, dtype: Any = None, out: Any = None,
+                   include_initial: bool = False) -> Any:
     """``numpy.cumulative_sum`` (the array-API ``cumsum``, optionally starting with 0).
 
     >>> cumulative_sum(_np.array([1.0, 2.0, 3.0]), include_initial=True).tolist()
@@ -794,7 +810,8 @@ def cumulative_sum(x, /, *, axis=None, dtype=None, out=None, include_initial=Fal
     return _cumulative("cumulative_sum", cumsum, 0, x, axis, dtype, include_initial)
 
 
-def cumulative_prod(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
+def cumulative_prod(x: Any, /, *, axis: Any = None, dtype: Any = None, out: Any = None,
+                    include_initial: bool = False) -> Any:
     """``numpy.cumulative_prod`` (the array-API ``cumprod``, optionally starting with 1).
 
     >>> cumulative_prod(_np.array([1.0, 2.0, 3.0]), include_initial=True).tolist()

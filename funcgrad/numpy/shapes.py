@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import typing as _typing
 
 import numpy as _np
 
@@ -11,6 +12,9 @@ from funcgrad.core.trace import concrete_or_none
 from funcgrad.numpy._base import _arr, _is_traced, _no, _unsupported, astype
 from funcgrad.ops.indexing import Arr, IndexSpec
 from funcgrad.ops.util import dtype_of, is_float, normalize_axes, normalize_axis, shape_of
+
+if _typing.TYPE_CHECKING:
+    from typing import Any
 
 
 def shape(a) -> tuple[int, ...]:
@@ -365,7 +369,7 @@ def pad(array, pad_width, mode="constant", **kwargs):
     return array
 
 
-def atleast_3d(*arys):
+def atleast_3d(*arys: Any) -> Any:
     """``numpy.atleast_3d``: ``(N,)`` becomes ``(1, N, 1)`` and ``(M, N)`` becomes ``(M, N, 1)``.
 
     >>> atleast_3d(_np.ones((2, 3))).shape
@@ -380,7 +384,7 @@ def atleast_3d(*arys):
     return out[0] if len(out) == 1 else tuple(out)
 
 
-def dstack(tup):
+def dstack(tup: Any) -> Any:
     """``numpy.dstack``: join along the third axis.
 
     >>> dstack([_np.ones(2), _np.zeros(2)]).shape
@@ -390,7 +394,7 @@ def dstack(tup):
     return concatenate(arrs, 2)
 
 
-def dsplit(ary, indices_or_sections):
+def dsplit(ary: Any, indices_or_sections: Any) -> Any:
     """``numpy.dsplit``: split along the third axis.
 
     >>> [a.shape for a in dsplit(_np.ones((1, 2, 4)), 2)]
@@ -401,7 +405,7 @@ def dsplit(ary, indices_or_sections):
     return split(ary, indices_or_sections, 2)
 
 
-def rot90(m, k=1, axes=(0, 1)):
+def rot90(m: Any, k: int = 1, axes: Any = (0, 1)) -> Any:
     """``numpy.rot90``: rotate by 90 degrees ``k`` times in the plane of ``axes``.
 
     >>> rot90(_np.array([[1, 2], [3, 4]])).tolist()
@@ -425,7 +429,7 @@ def rot90(m, k=1, axes=(0, 1)):
     return transpose(flip(m, a1), perm) if k == 1 else flip(transpose(m, perm), a1)
 
 
-def rollaxis(a, axis, start=0):
+def rollaxis(a: Any, axis: Any, start: int = 0) -> Any:
     """``numpy.rollaxis``: move ``axis`` to before position ``start``.
 
     >>> rollaxis(_np.ones((3, 4, 5)), 2).shape
@@ -445,7 +449,7 @@ def rollaxis(a, axis, start=0):
     return moveaxis(a, axis, start)
 
 
-def append(arr, values, axis=None):
+def append(arr: Any, values: Any, axis: Any = None) -> Any:
     """``numpy.append``: a new array with ``values`` after ``arr`` (flattened if ``axis`` is None).
 
     >>> append(_np.array([1.0, 2.0]), 3.0).tolist()
@@ -457,7 +461,7 @@ def append(arr, values, axis=None):
     return concatenate([arr, values], axis)
 
 
-def resize(a, new_shape):
+def resize(a: Any, new_shape: Any) -> Any:
     """``numpy.resize``: ``a``'s elements repeated cyclically to fill ``new_shape``.
 
     >>> resize(_np.array([1.0, 2.0, 3.0]), (2, 2)).tolist()
@@ -475,7 +479,7 @@ def resize(a, new_shape):
     return reshape(ops.index(flat, (_np.arange(total) % n,)), new_shape)
 
 
-def matrix_transpose(x, /):
+def matrix_transpose(x: Any, /) -> Any:
     """``numpy.matrix_transpose``: swap the last two axes.
 
     >>> matrix_transpose(_np.ones((2, 3, 4))).shape
@@ -487,7 +491,7 @@ def matrix_transpose(x, /):
     return swapaxes(x, -1, -2)
 
 
-def unstack(x, /, *, axis=0):
+def unstack(x: Any, /, *, axis: Any = 0) -> Any:
     """``numpy.unstack``: the slices along ``axis``, as a tuple.
 
     >>> [a.tolist() for a in unstack(_np.array([[1.0, 2.0], [3.0, 4.0]]))]
@@ -500,7 +504,7 @@ def unstack(x, /, *, axis=0):
     return tuple(ops.index(x, (slice(None),) * axis + (i,)) for i in range(shape_of(x)[axis]))
 
 
-def delete(arr, obj, axis=None):
+def delete(arr: Any, obj: Any, axis: Any = None) -> Any:
     """``numpy.delete`` with a concrete ``obj`` (int, slice or indices): a gather of the kept entries.
 
     >>> delete(_np.array([1.0, 2.0, 3.0]), 1).tolist()
