@@ -54,15 +54,14 @@ _REDUCE = {np.add: fnp.sum, np.multiply: fnp.prod, np.maximum: fnp.max, np.minim
 _ACCUMULATE = {np.add: fnp.cumsum, np.multiply: fnp.cumprod}
 
 
-# Complex values (spectra from funcgrad.numpy.fft) go only where the rules are right for them: ufuncs
-# whose derivative is holomorphic (the real rule is the complex one, under JAX's convention), the
-# complex-part functions, and functions that only move, sum or contract values. Anything else on a
-# complex input raises rather than differentiate it as if it were real.
-_HOLOMORPHIC_UFUNCS = frozenset((
-    np.add, np.subtract, np.multiply, np.divide, np.negative, np.positive, np.square, np.reciprocal,
-    np.power, np.exp, np.expm1, np.log, np.log1p, np.sqrt, np.sin, np.cos, np.tan, np.sinh, np.cosh, np.tanh,
-    np.matmul,
-))
+# Complex values (spectra from funcgrad.numpy.fft) go only where the rules are right for them. Of the
+# ufuncs with complex loops in NumPy, most have holomorphic derivatives (the real rule is the complex one,
+# under JAX's convention) or none (comparisons); the ufuncs below do not, and are checked. Functions must
+# be complex-part functions or only move, sum or contract values. Anything else on a complex input raises
+# rather than differentiate it as if it were real.
+_COMPLEX_CHECKED_UFUNCS = frozenset(
+    _NP[name] for name in ("absolute", "conjugate", "sign", "maximum", "minimum", "fmax", "fmin", "vecdot")
+    if name in _NP)
 _COMPLEX_UFUNCS = {np.absolute: fcx.absolute, np.conjugate: fcx.conj}
 _COMPLEX_FUNCTIONS = {np.real: fcx.real, np.imag: fcx.imag, np.angle: fcx.angle}
 _LINEAR_FUNCTIONS = frozenset(
@@ -100,11 +99,10 @@ def _scipy_ufunc(ufunc):
 
 def dispatch_ufunc(ufunc, method, inputs, kwargs):
     """``__array_ufunc__`` of traced values."""
-    if ufunc not in _HOLOMORPHIC_UFUNCS and _is_complex(inputs):
+    if ufunc in _COMPLEX_CHECKED_UFUNCS and _is_complex(inputs):
         fn = _COMPLEX_UFUNCS.get(ufunc)
         if fn is None or method != "__call__":
-            where = "scipy.special" if _scipy_ufunc(ufunc) is not None else "numpy"
-            raise _complex_unsupported(f"{where}.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}"))
+            raise _complex_unsupported(f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}"))
         if kwargs.get("out") is not None:
             raise TypeError(f"numpy.{ufunc.__name__}: out= cannot receive a traced value (traced arrays are "
                             f"immutable); assign the result instead")
@@ -123,6 +121,8 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
             if kwargs.get("out") is not None:
                 raise TypeError(f"scipy.special.{ufunc.__name__}: out= cannot receive a traced value (traced "
                                 f"arrays are immutable); assign the result instead")
+            if _is_complex(inputs):  # SciPy's derivatives (polygamma, ...) are for real values
+                raise _complex_unsupported(f"scipy.special.{ufunc.__name__}")
             extra = sorted(k for k, v in kwargs.items() if k != "out" and v is not None)
             if extra:
                 raise NotImplementedError(f"scipy.special.{ufunc.__name__} on traced values: the argument(s) "
