@@ -102,6 +102,18 @@ def test_power_spectrum_and_filter():
     check_grads(lambda x: np.sum(np.real(np.conj(np.fft.fft(x)) * np.exp(np.fft.fft(x) / 10))), (x,), order=2)
 
 
+HOLOMORPHIC = [np.exp, np.expm1, np.log, np.log1p, np.log2, np.log10, np.exp2, np.sqrt, np.square, np.reciprocal,
+               np.sin, np.cos, np.tan, np.sinh, np.cosh, np.tanh, np.arcsin, np.arccos, np.arctan, np.arcsinh,
+               np.arctanh, lambda z: z ** 3, lambda z: z ** (0.5 + 1j), lambda z: (2.0 + 1j) ** z,
+               lambda z: z / (z + 3)]
+
+
+@pytest.mark.parametrize("fn", HOLOMORPHIC, ids=[getattr(f, "__name__", "lambda") for f in HOLOMORPHIC])
+def test_holomorphic_ufuncs_of_complex_values(fn):
+    x = _rand((6,), seed=9)
+    check_grads(lambda x: _wsum(fn(np.fft.fft(x) / 3 + (0.2 + 0.1j))), (x,), order=2)
+
+
 def test_float32_gradients_stay_float32():
     x = _rand((8,), seed=5, dtype=np.float32)
     for f in (lambda x: np.sum(np.abs(np.fft.rfft(x)) ** 2), lambda x: np.sum(np.fft.irfft(np.fft.rfft(x) * 2j) ** 2),

@@ -60,7 +60,8 @@ _ACCUMULATE = {np.add: fnp.cumsum, np.multiply: fnp.cumprod}
 # be complex-part functions or only move, sum or contract values. Anything else on a complex input raises
 # rather than differentiate it as if it were real.
 _COMPLEX_CHECKED_UFUNCS = frozenset(
-    _NP[name] for name in ("absolute", "conjugate", "sign", "maximum", "minimum", "fmax", "fmin", "vecdot")
+    _NP[name] for name in ("absolute", "conjugate", "sign", "maximum", "minimum", "fmax", "fmin", "vecdot",
+                           "arccosh")  # arccosh: 1/sqrt(z² - 1) has the wrong sign off the real axis
     if name in _NP)
 _COMPLEX_UFUNCS = {np.absolute: fcx.absolute, np.conjugate: fcx.conj}
 _COMPLEX_FUNCTIONS = {np.real: fcx.real, np.imag: fcx.imag, np.angle: fcx.angle}
