@@ -15,6 +15,7 @@ shows itself in a notebook and can be saved::
 from __future__ import annotations
 
 import html
+import itertools
 import os
 from collections.abc import Iterable
 from typing import Any
@@ -220,8 +221,12 @@ def _tensor_graph(t) -> tuple[list[_Node], list[tuple[int, int]]]:
 
 # ----------------------------------------------------------------------------- layout and SVG
 
-def _layout(nodes: list[_Node], edges: list[tuple[int, int]]) -> tuple[float, float]:
-    """Place nodes in layers (longest path from a source), ordered by the mean position of their inputs."""
+_drawings = itertools.count(1)
+
+def _layout(nodes: list[_Node], edges: list[tuple[int, int]]) -> tuple[float, float, list[list[_Node]]]:
+    """Place nodes in layers (longest path from a source) and order each layer by the mean position of its
+    neighbours. An edge that spans several layers gets a slot in each (a point it passes through), so
+    long edges go around nodes instead of behind them. Returns the size and each edge's points."""
     preds: list[list[int]] = [[] for _ in nodes]
     succs: list[list[int]] = [[] for _ in nodes]
     for a, b in edges:
@@ -234,24 +239,49 @@ def _layout(nodes: list[_Node], edges: list[tuple[int, int]]) -> tuple[float, fl
     for n in reversed(order):
         if not preds[n] and succs[n]:
             nodes[n].layer = max(0, min(nodes[s].layer for s in succs[n]) - 1)
+    items = list(nodes)
+    up: list[list[int]] = [[] for _ in items]     # layout neighbours, with the pass-through points
+    down: list[list[int]] = [[] for _ in items]
+    chains = []
+    for a, b in edges:
+        chain = [a]
+        for depth in range(nodes[a].layer + 1, nodes[b].layer):
+            point = _Node("point", [""])
+            point.w, point.layer = 6.0, depth
+            items.append(point)
+            up.append([])
+            down.append([])
+            chain.append(len(items) - 1)
+        chain.append(b)
+        for u, v in zip(chain, chain[1:]):
+            up[v].append(u)
+            down[u].append(v)
+        chains.append(chain)
     layers: dict[int, list[int]] = {}
-    for n in order:
-        layers.setdefault(nodes[n].layer, []).append(n)
-    rank: dict[int, float] = {}
-    for depth in sorted(layers):
-        row = layers[depth]
-        row.sort(key=lambda n: (sum(rank[p] for p in preds[n]) / len(preds[n]) if preds[n] else float(n)))
-        for i, n in enumerate(row):
-            rank[n] = i
-    widths = {d: sum(nodes[n].w for n in row) + _NODE_GAP * (len(row) - 1) for d, row in layers.items()}
+    for n in order + list(range(len(nodes), len(items))):
+        layers.setdefault(items[n].layer, []).append(n)
+    rank = {n: float(i) for row in layers.values() for i, n in enumerate(row)}
+
+    def sweep(depths, nbrs) -> None:
+        for depth in depths:
+            row = layers[depth]
+            row.sort(key=lambda n: sum(rank[p] for p in nbrs[n]) / len(nbrs[n]) if nbrs[n] else rank[n])
+            for i, n in enumerate(row):
+                rank[n] = float(i)
+
+    depths = sorted(layers)
+    sweep(depths, up)
+    sweep(depths[::-1], down)
+    sweep(depths, up)
+    widths = {d: sum(items[n].w for n in row) + _NODE_GAP * (len(row) - 1) for d, row in layers.items()}
     total_w = max(widths.values(), default=0.0) + 2 * _MARGIN
     for depth, row in layers.items():
         x = (total_w - widths[depth]) / 2
         for n in row:
-            nodes[n].x, nodes[n].y = x, _MARGIN + depth * (_NODE_H + _LAYER_GAP)
-            x += nodes[n].w + _NODE_GAP
+            items[n].x, items[n].y = x, _MARGIN + depth * (_NODE_H + _LAYER_GAP)
+            x += items[n].w + _NODE_GAP
     total_h = 2 * _MARGIN + (max(layers, default=0) + 1) * (_NODE_H + _LAYER_GAP) - _LAYER_GAP
-    return total_w, total_h
+    return total_w, total_h, [[items[n] for n in chain] for chain in chains]
 
 
 def _topological(n: int, preds: list[list[int]], succs: list[list[int]]) -> list[int]:
@@ -269,21 +299,40 @@ def _topological(n: int, preds: list[list[int]], succs: list[list[int]]) -> list
 
 
 def _render(nodes: list[_Node], edges: list[tuple[int, int]]) -> str:
-    width, height = _layout(nodes, edges)
+    width, height, routes = _layout(nodes, edges)
     esc = html.escape
+    arrow = f"fg-arrow-{next(_drawings)}"  # unique, as several drawings may share one notebook page
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
            f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="ui-monospace,Menlo,Consolas,monospace" '
            f'font-size="12">',
-           '<defs><marker id="fg-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+           f'<defs><marker id="{arrow}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
            'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#666"/></marker></defs>',
            f'<rect width="{width:.0f}" height="{height:.0f}" fill="white"/>']
-    for a, b in edges:
-        s, d = nodes[a], nodes[b]
-        x1, y1 = s.x + s.w / 2, s.y + _NODE_H
-        x2, y2 = d.x + d.w / 2, d.y
-        dy = max((y2 - y1) / 2, 12.0)
-        out.append(f'<path class="edge" d="M{x1:.1f},{y1:.1f} C{x1:.1f},{y1 + dy:.1f} {x2:.1f},{y2 - dy:.1f} '
-                   f'{x2:.1f},{y2:.1f}" fill="none" stroke="#666" stroke-width="1.2" marker-end="url(#fg-arrow)"/>')
+    # edges enter a node at evenly spaced points along its top, ordered by where they come from
+    incoming: dict[int, list[int]] = {}
+    for i, (_, b) in enumerate(edges):
+        incoming.setdefault(b, []).append(i)
+    slot = [0.0] * len(edges)
+    for ins in incoming.values():
+        ins.sort(key=lambda i: routes[i][-2].x + routes[i][-2].w / 2)
+        for k, i in enumerate(ins):
+            slot[i] = (k + 1) / (len(ins) + 1)
+    for i, chain in enumerate(routes):
+        s, d = chain[0], chain[-1]
+        points = [(s.x + s.w / 2, s.y + _NODE_H)]
+        for p in chain[1:-1]:
+            points += [(p.x + p.w / 2, p.y), (p.x + p.w / 2, p.y + _NODE_H)]
+        points.append((d.x + d.w * slot[i], d.y))
+        path = [f"M{points[0][0]:.1f},{points[0][1]:.1f}"]
+        for i in range(1, len(points)):
+            (x1, y1), (x2, y2) = points[i - 1], points[i]
+            if i % 2:   # between layers: a smooth curve
+                dy = (y2 - y1) / 2
+                path.append(f"C{x1:.1f},{y1 + dy:.1f} {x2:.1f},{y2 - dy:.1f} {x2:.1f},{y2:.1f}")
+            else:       # through a layer, beside its nodes
+                path.append(f"L{x2:.1f},{y2:.1f}")
+        out.append(f'<path class="edge" d="{" ".join(path)}" fill="none" stroke="#666" stroke-width="1.2" '
+                   f'marker-end="url(#{arrow})"/>')
     for n in nodes:
         fill, stroke = _STYLE[n.kind]
         tip = f"<title>{esc(n.tip)}</title>" if n.tip else ""

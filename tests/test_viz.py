@@ -1,5 +1,6 @@
 """fg.viz.draw (SVG of an IR or a tensor's graph) and IR._repr_html_."""
 
+import re
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -26,6 +27,22 @@ def _loopy(x):
     return c + np.sum(ys * np.array([1.0, 2.0, 3.0]))
 
 
+def _check_edges(root, nodes, edges) -> int:
+    """Every edge stays inside the drawing, and where it crosses a layer it passes beside the nodes, not
+    behind them. Returns how many such crossings there are."""
+    w, h = float(root.get("width")), float(root.get("height"))
+    rects = [tuple(float(g.find(f"{SVG_NS}rect").get(k)) for k in ("x", "y", "width", "height")) for g in nodes]
+    crossings = 0
+    for p in edges:
+        points = [(float(x), float(y)) for x, y in re.findall(r"(-?[\d.]+),(-?[\d.]+)", p.get("d"))]
+        assert all(0 <= x <= w and 0 <= y <= h for x, y in points)
+        for (x0, y0), (x1, y1) in zip(points, points[1:]):
+            if x0 == x1 and y1 - y0 == 38:   # a straight run through a layer
+                crossings += 1
+                assert not [r for r in rects if r[0] <= x0 <= r[0] + r[2] and r[1] < (y0 + y1) / 2 < r[1] + r[3]]
+    return crossings
+
+
 def _ir_counts(ir):
     n_nodes = len(ir.in_vars) + len(ir.const_vars) + len(ir.eqns) + len(ir.outs)
     n_edges = sum(isinstance(x, fg.core.ir.Var) for e in ir.eqns for x in e.ins)
@@ -48,11 +65,7 @@ def test_draw_ir_counts_match_the_ir(make, tmp_path):
         assert any(label.startswith(eqn.prim.name) for label in labels[::2])
     for eqn in ir.eqns:
         assert " ".join(str(v.aval) for v in eqn.outs) in labels[1::2]
-    # every edge ends inside the drawing
-    w, h = float(root.get("width")), float(root.get("height"))
-    for p in edges:
-        nums = [float(v) for v in p.get("d").replace("M", " ").replace("C", " ").replace(",", " ").split()]
-        assert all(0 <= v <= max(w, h) for v in nums)
+    _check_edges(root, nodes, edges)
 
 
 def test_draw_nested_ir_marks_control_flow():
@@ -182,3 +195,11 @@ def test_ir_html_escapes_params():
     root = _html_root(ir)
     params = "".join(root.find("./table/tbody/tr").findall("td")[2].itertext())
     assert "name=\"a<b>&'c\"" in params
+
+
+def test_long_edges_go_around_nodes():
+    # x is read by tanh (layer 1) and by a product three layers down, tanh(x) by the sum at the end
+    ir = fg.make_ir(fg.grad(lambda x: np.sum(np.tanh(x) * x)))(np.ones(3))
+    root, nodes, edges = _parse(fg.viz.draw(ir))
+    assert len([p for p in edges if " L" in p.get("d")]) == 2
+    assert _check_edges(root, nodes, edges) == 3 + 3
