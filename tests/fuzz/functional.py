@@ -37,6 +37,7 @@ disagreement. :func:`programs` is the Hypothesis strategy; :func:`run` a campaig
 from __future__ import annotations
 
 import itertools
+import random
 import re
 import time
 import traceback
@@ -76,11 +77,11 @@ UNARY = {
     "pow2": "{a} ** 2", "cube": "{a} ** 3", "neg": "-{a}", "affine": "{a} * 0.7 - 0.2",
     "log": "np.log({p})", "sqrt": "np.sqrt({p})", "reciprocal": "1.0 / {p}", "powreal": "{p} ** 1.5",
     "log1p": "np.log1p({a} * {a})", "logaddexp": "np.logaddexp({a}, 0.0)", "cbrt": "np.cbrt({p})",
-    "abs": None,
+    "sinc": "np.sinc({a})", "abs": None,
 }
 STEPS = ["unary", "unary", "binary", "binary", "reduce", "reduce", "reshape", "transpose", "broadcast_to",
          "concatenate", "stack", "squeeze", "expand_dims", "index", "take", "at", "matmul", "einsum",
-         "linalg", "cond", "fori_loop", "scan", "while_count", "while_value", "jit"]
+         "linalg", "cond", "fori_loop", "scan", "while_count", "while_value", "jit", "extra", "extra", "zeros"]
 SPELLINGS = ("np", "fnp")
 
 
@@ -146,8 +147,8 @@ class Program:
 class _Builder:
     """Grows a program line by line, running every line at each point as it goes."""
 
-    def __init__(self, draw, params, points, direction):
-        self.draw, self.params = draw, params
+    def __init__(self, ch, params, points, direction):
+        self.ch, self.params = ch, params
         probes = [tuple(p + s * PROBE * d for p, d in zip(points[0], direction)) for s in (1, -1)]
         self.envs = [dict(_namespace("np"), **dict(zip(params, pt))) for pt in list(points) + probes]
         self.shapes = {p: np.shape(a) for p, a in zip(params, points[0])}
@@ -159,7 +160,7 @@ class _Builder:
         names = [n for n in reversed(self.shapes) if ok(self.shapes[n])]
         if not names:
             return None
-        return names[0] if self.draw(st.booleans()) else self.draw(st.sampled_from(names))  # chains, mostly
+        return names[0] if self.ch.flag() else self.ch.choose(names)  # chains, mostly
 
     def values(self, name: str) -> list[np.ndarray]:
         return [np.asarray(env[name]) for env in self.envs]
@@ -169,7 +170,7 @@ class _Builder:
             return [np.asarray(eval(expr, env)) for env in self.envs]
 
     def choose(self, options):
-        return self.draw(st.sampled_from(list(options)))
+        return self.ch.choose(options)
 
     def emit(self, expr: str, n_out: int = 1) -> bool:
         """Add ``v = expr`` if its values are finite, float64, small and within LIMIT at every point."""
@@ -210,7 +211,7 @@ class _Builder:
     def into(self, shape):
         """A pool value or constant that broadcasts into ``shape`` without changing it."""
         w = self.pick(lambda s: _bshape(s, shape) == tuple(shape) and len(s) <= len(shape))
-        return w if w is not None and self.draw(st.booleans()) else self.choose(["0.5", "-0.3", "1.2"])
+        return w if w is not None and self.ch.flag() else self.choose(["0.5", "-0.3", "1.2", "0.0"])
 
     # --- steps: each returns whether a line was added
     def unary(self):
@@ -251,7 +252,7 @@ class _Builder:
             return None
         if kind == "int":
             return self.choose(list(range(-nd, nd)))
-        return tuple(sorted(self.draw(st.sets(st.integers(0, nd - 1), min_size=1, max_size=nd))))
+        return tuple(self.ch.subset(nd))
 
     def reduce(self):
         a = self.pick(lambda s: len(s) >= 1)
@@ -259,7 +260,7 @@ class _Builder:
             return False
         nd = len(self.shapes[a])
         op = self.choose(["sum", "mean", "max", "min", "prod"])
-        axis, keepdims = self._axes(nd), self.draw(st.booleans())
+        axis, keepdims = self._axes(nd), self.ch.flag()
         if op in ("max", "min"):  # the extreme and the runner-up at least MARGIN apart: no ties
             axes = tuple(range(nd)) if axis is None else (axis % nd,) if isinstance(axis, int) else axis
             for v in self.values(a):
@@ -278,10 +279,10 @@ class _Builder:
         shapes = [s for k in range(4) for s in itertools.product(range(1, size + 1), repeat=k)
                   if int(np.prod(s)) == size and len(s) <= 3]
         shape = self.choose(shapes)
-        if len(shape) >= 2 and self.draw(st.booleans()):
+        if len(shape) >= 2 and self.ch.flag():
             k = self.choose(range(len(shape)))
             shape = shape[:k] + (-1,) + shape[k + 1:]
-        if self.draw(st.booleans()):
+        if self.ch.flag():
             return self.emit(f"np.reshape({a}, {shape})")
         return self.emit(f"{a}.reshape({', '.join(map(str, shape))})" if shape else f"{a}.reshape(())")
 
@@ -298,12 +299,12 @@ class _Builder:
             return self.emit(f"np.swapaxes({a}, {i}, {j})")
         if form == "moveaxis":
             return self.emit(f"np.moveaxis({a}, {i}, {j})")
-        return self.emit(f"np.transpose({a}, {tuple(self.draw(st.permutations(range(nd))))})")
+        return self.emit(f"np.transpose({a}, {tuple(self.ch.perm(range(nd)))})")
 
     def broadcast_to(self):
         a = self.pick()
         shape = tuple(self.choose([1, 2, 3]) if d == 1 else d for d in self.shapes[a])
-        if self.draw(st.booleans()):
+        if self.ch.flag():
             shape = (self.choose([2, 3]),) + shape
         return self.emit(f"np.broadcast_to({a}, {shape})")
 
@@ -314,7 +315,7 @@ class _Builder:
         sa = self.shapes[a]
         ax = self.choose(range(len(sa)))
         b = self.pick(lambda s: len(s) == len(sa) and all(x == y for d, (x, y) in enumerate(zip(s, sa)) if d != ax))
-        return self.emit(f"np.concatenate([{a}, {b}], axis={ax})" if ax or self.draw(st.booleans())
+        return self.emit(f"np.concatenate([{a}, {b}], axis={ax})" if ax or self.ch.flag()
                          else f"np.concatenate([{a}, {b}])")
 
     def stack(self):
@@ -350,15 +351,14 @@ class _Builder:
                 parts.append("::-1")
             else:
                 parts.append(":")
-        while parts and parts[-1] == ":" and self.draw(st.booleans()):
+        while parts and parts[-1] == ":" and self.ch.flag():
             parts.pop()
         return ", ".join(parts) if parts else "..."
 
     def _int_key(self, shape, repeats: bool) -> str:
         ax = self.choose(range(len(shape)))
         n = shape[ax]
-        idx = self.draw(st.lists(st.integers(-n, n - 1), min_size=1, max_size=4,
-                                 unique_by=None if repeats else (lambda i: i % n)))
+        idx = self.ch.ints(-n, n - 1, 1, 4, unique=None if repeats else (lambda i: i % n))
         return ", ".join([":"] * ax + [f"np.array({idx})"])
 
     def index(self):
@@ -372,9 +372,9 @@ class _Builder:
         if a is None:
             return False
         shape = self.shapes[a]
-        if len(shape) >= 2 and self.draw(st.booleans()):  # two integer arrays, broadcast together
+        if len(shape) >= 2 and self.ch.flag():  # two integer arrays, broadcast together
             k = self.choose([1, 2, 3])
-            i, j = (self.draw(st.lists(st.integers(0, n - 1), min_size=k, max_size=k)) for n in shape[:2])
+            i, j = (self.ch.ints(0, n - 1, k, k) for n in shape[:2])
             return self.emit(f"{a}[np.array({i}), np.array({j})]")
         return self.emit(f"{a}[{self._int_key(shape, repeats=True)}]")
 
@@ -384,7 +384,7 @@ class _Builder:
             return False
         shape = self.shapes[a]
         method = self.choose(["set", "add", "multiply"])
-        key = self._int_key(shape, repeats=method == "add") if self.draw(st.booleans()) else self._basic_key(shape)
+        key = self._int_key(shape, repeats=method == "add") if self.ch.flag() else self._basic_key(shape)
         target = self.values(a)[0][eval(f"np.s_[{key}]", {"np": np})].shape
         return self.emit(f"fnp.at({a})[{key}].{method}({self.into(target)})")
 
@@ -396,7 +396,7 @@ class _Builder:
         n = sa[-1]
         b = self.pick(lambda s: (len(s) == 1 and s[0] == n) or (len(s) >= 2 and s[-2] == n and len(sa) >= 1
                                                                and _bshape(s[:-2], sa[:-2]) is not None))
-        if b is None or self.draw(st.booleans()):
+        if b is None or self.ch.flag():
             k = self.choose([1, 2, 3])
             b = f"np.linspace(-1.0, 1.0, {n * k}).reshape({n}, {k})"
         form = self.choose(["@", "matmul", "dot"])
@@ -411,16 +411,16 @@ class _Builder:
         sa = self.shapes[a]
         letters = iter("ijklmn")
         la = [next(letters) for _ in sa]
-        if len(sa) >= 2 and sa[0] == sa[1] and self.draw(st.booleans()):
+        if len(sa) >= 2 and sa[0] == sa[1] and self.ch.flag():
             la[1] = la[0]  # a diagonal
         sizes = dict(zip(la, sa))
         spec, operands = "".join(la), [a]
-        b = self.pick(lambda s: 1 <= len(s) <= 2) if self.draw(st.booleans()) else None
+        b = self.pick(lambda s: 1 <= len(s) <= 2) if self.ch.flag() else None
         if b is not None:
             lb = []
             for n in self.shapes[b]:
                 shared = [c for c, m in sizes.items() if m == n and c not in lb]
-                if shared and self.draw(st.booleans()):
+                if shared and self.ch.flag():
                     lb.append(self.choose(shared))
                 else:
                     c = next(letters)
@@ -429,12 +429,12 @@ class _Builder:
             spec += "," + "".join(lb)
             operands.append(b)
         used = sorted(set(spec) - {","})
-        out = self.draw(st.permutations(used))[:self.choose(range(len(used) + 1))]
+        out = self.ch.perm(used)[:self.choose(range(len(used) + 1))]
         return self.emit(f"np.einsum('{spec}->{''.join(out)}', {', '.join(operands)})")
 
     def linalg(self):
         m = self.pick(lambda s: len(s) >= 2 and s[-1] == s[-2] and 2 <= s[-1] <= 4)
-        if m is not None and self.draw(st.booleans()):
+        if m is not None and self.ch.flag():
             shape, mat = self.shapes[m], f"np.tanh({m})"
         else:
             v = self.pick(lambda s: len(s) == 1 and 2 <= s[0] <= 4)
@@ -458,9 +458,9 @@ class _Builder:
         c = self.threshold(self.eval(q))
         if c is None:
             return False
-        pred = f"{q} > {_num(c)}" if self.draw(st.booleans()) else f"{q} < {_num(c)}"
+        pred = f"{q} > {_num(c)}" if self.ch.flag() else f"{q} < {_num(c)}"
         b = self.pick(lambda s: (r := _bshape(s, self.shapes[u])) is not None and int(np.prod(r)) <= MAX_SIZE)
-        if self.draw(st.booleans()):
+        if self.ch.flag():
             return self.emit(f"fg.cond({pred}, lambda a: {self.body('a')}, lambda a: {self.body('a')}, {u})")
         yes, no = f"{self.body('a')} * {self.body('b')}", f"{self.body('a')} + b"
         return self.emit(f"fg.cond({pred}, lambda a, b: {yes}, lambda a, b: {no}, {u}, {b})")
@@ -468,7 +468,7 @@ class _Builder:
     def fori_loop(self):
         init = self.pick()
         step = self.choose(LOOP).format(c="c", w=self.into(self.shapes[init]))
-        if self.draw(st.booleans()):
+        if self.ch.flag():
             step = f"({step}) * (1.0 + 0.1 * i)"
         return self.emit(f"fg.fori_loop(0, {self.choose([1, 2, 3, 4])}, lambda i, c: {step}, {init})")
 
@@ -478,11 +478,11 @@ class _Builder:
             return False
         sx = self.shapes[xs][1:]
         init = self.pick(lambda s: _bshape(s, sx) == tuple(s) and len(s) >= len(sx))
-        if init is None or self.draw(st.booleans()):
+        if init is None or self.ch.flag():
             init = f"{xs}[0]"
         carry = self.choose(LOOP).format(c="c", w="a")
         y = self.choose(["{b} * a", "c + a", "{b}"]).format(b=self.body("c"))
-        rev = ", reverse=True" if self.draw(st.booleans()) else ""
+        rev = ", reverse=True" if self.ch.flag() else ""
         return self.emit(f"fg.scan(lambda c, a: ({carry}, {y}), {init}, {xs}{rev})", n_out=2)
 
     def while_count(self):
@@ -514,13 +514,78 @@ class _Builder:
                 return False
         return self.emit(f"fg.while_loop(lambda c: {q} < {limit!r}, lambda c: {body}, {init})")
 
+    def extra(self):
+        """The wider menu: scans, statistics, rearrangements, triangles, products, clip, sort, norms."""
+        a = self.pick(lambda s: len(s) >= 1)
+        if a is None:
+            return False
+        sa, vals = self.shapes[a], self.values(a)
+        nd = len(sa)
+        ax = self.choose(range(-nd, nd))
+        op = self.choose(["cumsum", "cumprod", "var", "std", "flip", "roll", "tile", "repeat", "pad", "diff",
+                          "diagonal", "trace", "tril", "triu", "outer", "kron", "tensordot", "clip", "sort", "norm",
+                          "slogdet", "cholesky"])
+        if op in ("cumsum", "cumprod", "flip"):
+            return self.emit(f"np.{op}({a}, axis={ax})")
+        if op in ("var", "std"):  # std only where the variance is away from 0
+            if sa[ax] < 2 or (op == "std" and any(np.min(np.var(v, axis=ax)) < MARGIN for v in vals)):
+                return False
+            return self.emit(f"np.{op}({a}, axis={ax})")
+        if op == "roll":
+            return self.emit(f"np.roll({a}, {self.choose([-1, 1, 2])}, axis={ax})")
+        if op == "tile":
+            return self.emit(f"np.tile({a}, {self.choose([2, (2, 1), (1, 2)])})")
+        if op == "repeat":
+            return self.emit(f"np.repeat({a}, {self.choose([2, 3])}, axis={ax})")
+        if op == "pad":
+            width = self.choose([1, (0, 2), (1, 0)])
+            return self.emit(f"np.pad({a}, {width})")
+        if op == "diff":
+            return sa[ax] >= 2 and self.emit(f"np.diff({a}, axis={ax})")
+        if op in ("diagonal", "trace", "tril", "triu"):
+            if nd < 2:
+                return False
+            k = self.choose([0, 1, -1])
+            return self.emit(f"np.{op}({a})" if k == 0 else f"np.{op}({a}, {k})")
+        if op in ("outer", "kron"):
+            b = self.pick(lambda s: 1 <= len(s) <= 2 and int(np.prod(s)) * int(np.prod(sa)) <= MAX_SIZE)
+            return b is not None and nd <= 2 and self.emit(f"np.{op}({a}, {b})")
+        if op == "tensordot":
+            b = self.pick(lambda s: len(s) >= 1 and s[0] == sa[-1])
+            return b is not None and self.emit(f"np.tensordot({a}, {b}, axes=1)")
+        if op == "clip":
+            lo, hi = self.threshold(vals), self.threshold(vals)
+            if lo is None or hi is None or hi - lo < MARGIN:
+                return False
+            return self.emit(f"np.clip({a}, {_num(lo)}, {_num(hi)})")
+        if op == "sort":  # only values at least MARGIN apart along the axis: no ties
+            if any(np.any(np.diff(np.sort(v, axis=ax), axis=ax) < MARGIN) for v in vals):
+                return False
+            return self.emit(f"np.sort({a}, axis={ax})")
+        if op == "norm":  # away from the zero vector
+            if any(np.linalg.norm(v) < MARGIN for v in vals):
+                return False
+            return self.emit(f"np.linalg.norm({a})")
+        if nd != 1 or not 2 <= sa[0] <= 4:
+            return False
+        t = f"np.tanh({a}[:, None] - 0.5 * {a})"
+        if op == "slogdet":
+            return self.emit(f"np.linalg.slogdet(np.eye({sa[0]}) * 3.0 + 0.5 * {t})[1]")
+        # symmetric and diagonally dominant with a positive diagonal: positive definite
+        return self.emit(f"np.linalg.cholesky(np.eye({sa[0]}) * 3.0 + 0.25 * ({t} + {t}.T))")
+
+    def zeros(self):
+        """Exact zeros, where removable singularities (sinc at 0) and zero products hide."""
+        a = self.pick()
+        return self.emit(self.choose(["{a} - {a}", "{a} * 0.0", "np.zeros_like({a}) * {a}"]).format(a=a))
+
     def jit(self):
         a = self.pick()
-        if self.draw(st.booleans()):
+        if self.ch.flag():
             b = self.pick(lambda s: (r := _bshape(s, self.shapes[a])) is not None and int(np.prod(r)) <= MAX_SIZE)
             return self.emit(f"fg.jit(lambda a, b: {self.body('a')} * b + {self.body('b')})({a}, {b})")
         nd = len(self.shapes[a])
-        axis = f", axis={self.choose(range(-nd, nd))}" if nd and self.draw(st.booleans()) else ""
+        axis = f", axis={self.choose(range(-nd, nd))}" if nd and self.ch.flag() else ""
         return self.emit(f"fg.jit(lambda a: np.sum({self.body('a')}{axis}))({a})")
 
 
@@ -533,45 +598,116 @@ def _unused(lines, out: str) -> list[str]:
     return found
 
 
-@st.composite
-def programs(draw, max_steps: int = 8) -> Program:
-    """Hypothesis strategy: a random program with its inputs and batch of points."""
-    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
-    dims = st.integers(1, 4)
-    ndim = draw(st.sampled_from([1, 2, 3, 2, 1, 0]))
-    shape_x = tuple(draw(st.lists(dims, min_size=ndim, max_size=ndim).filter(lambda s: int(np.prod(s)) <= 16)))
-    params = ("x",)
-    shapes = [shape_x]
-    if draw(st.booleans()):
-        kind = draw(st.sampled_from(["same", "suffix", "ones", "free"]))
+class _Draws:
+    """Choices drawn by Hypothesis (which shrinks a failing program to a small one)."""
+
+    def __init__(self, draw):
+        self.draw = draw
+
+    def choose(self, options):
+        return self.draw(st.sampled_from(list(options)))
+
+    def flag(self) -> bool:
+        return self.draw(st.booleans())
+
+    def integer(self, lo: int, hi: int) -> int:
+        return self.draw(st.integers(lo, hi))
+
+    def perm(self, items) -> list:
+        return list(self.draw(st.permutations(list(items))))
+
+    def ints(self, lo: int, hi: int, kmin: int, kmax: int, unique=None) -> list[int]:
+        return self.draw(st.lists(st.integers(lo, hi), min_size=kmin, max_size=kmax, unique_by=unique))
+
+    def subset(self, n: int) -> list[int]:
+        return sorted(self.draw(st.sets(st.integers(0, n - 1), min_size=1, max_size=n)))
+
+
+class _Random(_Draws):
+    """Uniform choices from a seeded generator: the even spread a long campaign wants."""
+
+    def __init__(self, seed: int):
+        self.rng = random.Random(seed)
+
+    def choose(self, options):
+        options = list(options)
+        return options[self.rng.randrange(len(options))]
+
+    def flag(self) -> bool:
+        return self.rng.random() < 0.5
+
+    def integer(self, lo: int, hi: int) -> int:
+        return self.rng.randint(lo, hi)
+
+    def perm(self, items) -> list:
+        items = list(items)
+        self.rng.shuffle(items)
+        return items
+
+    def ints(self, lo: int, hi: int, kmin: int, kmax: int, unique=None) -> list[int]:
+        out, keys = [], set()
+        for _ in range(4 * kmax):
+            if len(out) == kmax or (len(out) >= kmin and self.flag()):
+                break
+            i = self.rng.randint(lo, hi)
+            if unique is None or unique(i) not in keys:
+                out.append(i)
+                keys.add(unique(i) if unique else i)
+        return out if len(out) >= kmin else out + [lo] * (kmin - len(out))
+
+    def subset(self, n: int) -> list[int]:
+        return sorted(self.rng.sample(range(n), self.rng.randint(1, n)))
+
+
+def _build(ch: _Draws, max_steps: int) -> Program:
+    rng = np.random.default_rng(ch.integer(0, 2 ** 32 - 1))
+    ndim = ch.choose([1, 2, 3, 2, 1, 0])
+    shape_x = ()
+    for _ in range(ndim):
+        shape_x += (ch.integer(1, max(1, min(4, 16 // max(int(np.prod(shape_x)), 1)))),)
+    params, shapes = ("x",), [shape_x]
+    if ch.flag():
+        kind = ch.choose(["same", "suffix", "ones", "free"])
         if kind == "same":
             shape_y = shape_x
         elif kind == "suffix":
-            shape_y = shape_x[draw(st.integers(0, len(shape_x))):]
+            shape_y = shape_x[ch.integer(0, len(shape_x)):]
         elif kind == "ones":
-            shape_y = tuple(1 if draw(st.booleans()) else n for n in shape_x)
+            shape_y = tuple(1 if ch.flag() else n for n in shape_x)
         else:
-            shape_y = tuple(draw(st.lists(dims, max_size=2)))
+            shape_y = tuple(ch.integer(1, 4) for _ in range(ch.integer(0, 2)))
         params, shapes = ("x", "y"), [shape_x, shape_y]
     points = tuple(tuple(rng.uniform(-1.5, 1.5, s) for s in shapes) for _ in range(BATCH))
+    if ch.flag():  # exact zeros in the program's own point, where removable singularities hide
+        points = (tuple(np.where(rng.random(s) < 0.3, 0.0, p) for p, s in zip(points[0], shapes)),) + points[1:]
     direction = [rng.standard_normal(s) for s in shapes]
     norm = np.sqrt(sum(np.sum(d * d) for d in direction))
-    b = _Builder(draw, params, points, [d / norm for d in direction])
-    n_steps, attempts = draw(st.integers(min(2, max_steps), max_steps)), 0
+    b = _Builder(ch, params, points, [d / norm for d in direction])
+    n_steps, attempts = ch.integer(min(2, max_steps), max_steps), 0
     while b.count < n_steps and attempts < 3 * n_steps:  # a step may not apply: try another
-        getattr(b, draw(st.sampled_from(STEPS)))()
+        getattr(b, ch.choose(STEPS))()
         attempts += 1
     out = f"v{b.count}" if b.count else params[-1]
-    scalar = draw(st.booleans())
-    if scalar and b.shapes[out] != ():  # a scalar output: grad and hessian apply
-        b.emit(draw(st.sampled_from(["np.sum({a})", "np.mean({a})", "{a}.sum()", "np.sum({a} * {a})",
-                                     "np.sum(np.sin({a}))"])).format(a=out))
+    if ch.flag() and b.shapes[out] != ():  # a scalar output: grad and hessian apply
+        b.emit(ch.choose(["np.sum({a})", "np.mean({a})", "{a}.sum()", "np.sum({a} * {a})",
+                          "np.sum(np.sin({a}))"]).format(a=out))
         out = f"v{b.count}"
     unused = _unused(b.lines, out)
-    if unused and draw(st.booleans()):  # values nothing uses join the output, so every line counts
+    if unused and ch.flag():  # values nothing uses join the output, so every line counts
         b.emit(f"{out} + 0.5 * ({' + '.join(f'np.sum({v})' for v in unused)})")
         out = f"v{b.count}"
     return Program(params, tuple(b.lines), out, points)
+
+
+@st.composite
+def programs(draw, max_steps: int = 8) -> Program:
+    """Hypothesis strategy: a random program with its inputs and batch of points."""
+    return _build(_Draws(draw), max_steps)
+
+
+def random_program(seed: int, max_steps: int = 8) -> Program:
+    """A random program from a seed, every choice uniform (no Hypothesis)."""
+    return _build(_Random(seed), max_steps)
 
 
 # ----------------------------------------------------------------------------- checks
@@ -707,6 +843,25 @@ class _Checker:
             self.close(np.stack([_flat([b[i] for b in vg]) for i in range(BATCH)]),
                        np.stack([_flat(g(*pt)) for pt in self.prog.points]), AD_TOL,
                        "vmap(grad) differs from a loop of grad", f"fg.vmap(fg.grad(f, argnums={an}))({batch_text})")
+            if len(an) == 2:  # the second input not batched
+                vg = fg.vmap(g, in_axes=(0, None))(batched[0], args[1])
+                self.close(np.stack([_flat([b[i] for b in vg]) for i in range(BATCH)]),
+                           np.stack([_flat(g(pt[0], args[1])) for pt in self.prog.points]), AD_TOL,
+                           "vmap(grad, in_axes=(0, None)) differs from a loop of grad",
+                           f"fg.vmap(fg.grad(f, argnums={an}), in_axes=(0, None))({_array_text(batched[0])}, y)")
+            self.close(_flat(fg.grad(fg.jit(f), argnums=an)(*args)), grad, AD_TOL, "grad(jit(f)) differs from grad",
+                       f"fg.grad(fg.jit(f), argnums={an})({xs})")
+            self.close(hess_matrix(fg.jacfwd(fg.jacrev(f, argnums=an), argnums=an)(*args)), h, AD_TOL,
+                       "jacfwd(jacrev) differs from hessian",
+                       f"fg.jacfwd(fg.jacrev(f, argnums={an}), argnums={an})({xs})")
+            vh = fg.vmap(fg.hessian(f, argnums=an))(*batched)
+            self.close(np.stack([hess_matrix([[b[i] for b in row] for row in vh]) for i in range(BATCH)]),
+                       np.stack([hess_matrix(fg.hessian(f, argnums=an)(*pt)) for pt in self.prog.points]), AD_TOL,
+                       "vmap(hessian) differs from a loop of hessian",
+                       f"fg.vmap(fg.hessian(f, argnums={an}))({batch_text})")
+            _, hv = fg.hvp(f, args, tangents)
+            self.close(_flat(hv if len(an) > 1 else (hv,)), h @ self.u, AD_TOL, "hvp differs from hessian @ v",
+                       f"fg.hvp(f, ({xs},), {tangents_text})")
         else:
             self.close(fg.vmap(f)(*batched), np.stack([f(*pt) for pt in self.prog.points]), 1e-10,
                        "vmap(f) differs from a loop of f", f"fg.vmap(f)({batch_text})")
@@ -761,36 +916,47 @@ class Counts:
 
 
 def run(n: int, seed: int = 0, report: Callable[[str], None] = print, max_steps: int = 8,
-        show_programs: bool = False) -> Counts:
-    """A campaign of ``n`` programs; mismatches and errors are reported with their program and counted."""
+        show_programs: bool = False, hypothesis: bool = False) -> Counts:
+    """A campaign of ``n`` programs; mismatches and errors are reported with their program and counted.
+
+    Programs come from :func:`random_program` with seeds ``seed * 1_000_000 + i`` (uniform choices),
+    or with ``hypothesis=True`` from the :func:`programs` strategy, seeded with ``seed``.
+    """
     counts, seen = Counts(), set()
     start = time.perf_counter()
 
-    @hypothesis_seed(seed)
-    @settings(max_examples=n, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-    @given(programs(max_steps=max_steps))
-    def campaign(prog):
+    def one(prog, origin):
         counts.programs += 1
         counts.lines += len(prog.lines)
         src = prog.source()
         for name, pattern in FEATURES.items():
             counts.features[name] += bool(re.search(pattern, src)) if pattern else prog.is_scalar
         if show_programs:
-            report(src)
+            report(f"# {origin}\n{src}")
         try:
             counts.checks += check(prog)
+            return
         except Mismatch as err:
             counts.mismatches += 1
-            message = f"MISMATCH {err}\n"
+            message = f"MISMATCH ({origin}) {err}\n"
         except Exception:  # an error on a valid program is a finding too
             counts.errors += 1
-            message = f"ERROR\n{traceback.format_exc()}program:\n{prog.text()}\n"
-        else:
-            return
+            message = f"ERROR ({origin})\n{traceback.format_exc()}program:\n{prog.text()}\n"
         if message not in seen:  # Hypothesis may replay an example
             seen.add(message)
             report(message)
 
-    campaign()
+    if hypothesis:
+        @hypothesis_seed(seed)
+        @settings(max_examples=n, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        @given(programs(max_steps=max_steps))
+        def campaign(prog):
+            one(prog, f"Hypothesis, seed {seed}")
+
+        campaign()
+    else:
+        for i in range(n):
+            k = seed * 1_000_000 + i
+            one(random_program(k, max_steps), f"random_program({k}, max_steps={max_steps})")
     counts.seconds = time.perf_counter() - start
     return counts

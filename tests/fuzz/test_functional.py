@@ -2,9 +2,12 @@
 
 import numpy as np
 import pytest
+
+import funcgrad as fg
+from funcgrad import numpy as fnp
 from hypothesis import HealthCheck, given, settings
 
-from tests.fuzz.functional import Mismatch, Program, _Checker, check, programs, run
+from tests.fuzz.functional import Mismatch, Program, _Checker, check, programs, random_program, run
 
 
 @pytest.fixture(autouse=True)
@@ -16,6 +19,11 @@ def _generated_python(monkeypatch):
 @given(programs())
 def test_random_programs_agree_with_finite_differences_under_every_transform(prog):
     assert check(prog) >= 14
+
+
+def test_uniformly_drawn_programs_agree_too():
+    counts = run(40, seed=0, report=pytest.fail)  # uniform choices reach the ops Hypothesis draws rarely
+    assert (counts.programs, counts.mismatches, counts.errors) == (40, 0, 0)
 
 
 def _program(*lines, output=None, x=(0.3, -0.7, 1.1)):
@@ -50,3 +58,13 @@ def test_a_campaign_counts_programs_checks_mismatches_and_errors():
     assert (counts.programs, counts.mismatches, counts.errors) == (3, 0, 0) and counts.checks >= 3 * 14
     assert reports == []
     assert "programs with two inputs" in counts.coverage()
+    assert random_program(7).source() == random_program(7).source()  # a seed reproduces its program
+
+
+def test_found_sinc_has_exact_derivatives_at_and_near_zero():
+    # the fuzzer found d²/dx² sinc = 0 at exact zeros of the input (it is -π²/3): sin(πx)/(πx) cancels
+    for spelling in (np.sinc, fnp.sinc):
+        d2 = fg.grad(fg.grad(spelling))
+        np.testing.assert_allclose([d2(0.0), d2(1e-9), fg.jit(d2)(0.0)], -np.pi ** 2 / 3, rtol=1e-12)
+    np.testing.assert_allclose(fg.grad(fg.grad(fg.grad(fg.grad(np.sinc))))(0.0), np.pi ** 4 / 5, rtol=1e-12)
+    fg.testing.check_grads(np.sinc, (np.array([0.0, 1e-6, 0.0318, 0.0319, 0.7, -2.5]),), order=3)
