@@ -65,7 +65,13 @@ def aval_of(x: Any) -> ShapedArray:
 
 
 class Var:
-    """A variable of the IR; identity is the object, the type is ``aval``."""
+    """A variable of the IR; identity is the object, the type is ``aval``.
+
+        >>> ir = fg.make_ir(np.sin)(1.0)
+        >>> x = ir.in_vars[0]
+        >>> isinstance(x, Var), x.aval.shape, ir.eqns[0].ins[0] is x
+        (True, (), True)
+    """
 
     __slots__ = ("aval",)
 
@@ -77,7 +83,12 @@ class Var:
 
 
 class Literal:
-    """A constant inlined into an equation (a Python scalar or a small array)."""
+    """A constant inlined into an equation (a Python scalar or a small array).
+
+        >>> ir = fg.make_ir(lambda x: x * 2.0)(1.0)
+        >>> ir.eqns[0].ins[1]
+        Literal(2.0)
+    """
 
     __slots__ = ("val", "aval")
 
@@ -111,6 +122,15 @@ class IR:
     """A closed program: ``outs = f(*in_vars)`` with constants bound to ``const_vars``.
 
     ``str(ir)`` prints it, ``ir.eqns`` lists its equations, ``len(ir.eqns)`` is its size.
+
+        >>> ir = fg.make_ir(lambda x: np.sin(x) * 2.0)(1.0)
+        >>> print(ir)
+        { lambda a:f64[] .
+            b:f64[] = sin a
+            c:f64[] = mul b 2.0
+          in c }
+        >>> [eqn.prim.name for eqn in ir.eqns]
+        ['sin', 'mul']
     """
 
     __slots__ = ("in_vars", "const_vars", "consts", "eqns", "outs", "__weakref__")
