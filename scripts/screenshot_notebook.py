@@ -1,6 +1,7 @@
 """Execute a notebook, export it to HTML and screenshot the page in headless Chromium.
 
     python scripts/screenshot_notebook.py notebooks/02_transforms.ipynb /tmp/02.png [--html /tmp/02.html]
+        [--width 1280] [--height 4000 | --full-page]
 
 The notebook runs with nbclient in its own folder. The HTML comes from nbconvert when it is
 installed, otherwise from the small exporter below (Markdown cells, code, text, HTML, SVG and PNG
@@ -183,15 +184,43 @@ def find_chromium() -> str:
                      "`apt-get update && apt-get install -y chromium`")
 
 
+def _chromium(args: list[str], timeout: int) -> subprocess.CompletedProcess:
+    with tempfile.TemporaryDirectory(prefix="fg-chromium-") as profile:
+        cmd = [find_chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise SystemExit(f"screenshot_notebook.py: chromium failed (exit {proc.returncode}):\n{proc.stderr[-2000:]}")
+    return proc
+
+
+def page_height(html_path: pathlib.Path, width: int = 1280, timeout: int = 120) -> int:
+    """The height in pixels of the page ``html_path`` laid out ``width`` pixels wide (Chromium's --dump-dom
+    of a copy whose title the page's height replaces once loaded)."""
+    probe = html_path.with_name(html_path.stem + ".height-probe.html")
+    script = ("<script>addEventListener('load', () => { document.title = 'fg-height:' + "
+              "Math.ceil(document.documentElement.scrollHeight); });</script>")
+    probe.write_text(html_path.read_text(encoding="utf-8").replace("</body>", script + "</body>", 1),
+                     encoding="utf-8")
+    try:
+        dom = _chromium(["--dump-dom", "--virtual-time-budget=5000", f"--window-size={width},1000",
+                         probe.resolve().as_uri()], timeout).stdout
+    finally:
+        probe.unlink()
+    found = re.search(r"fg-height:(\d+)", dom)
+    if not found:
+        raise SystemExit("screenshot_notebook.py: could not measure the page height; pass --height N instead")
+    return int(found[1])
+
+
 def screenshot(html_path: pathlib.Path, png_path: pathlib.Path, width: int = 1280, height: int = 4000,
                timeout: int = 120) -> None:
     """Render ``html_path`` in headless Chromium (fresh profile) and save a ``width`` x ``height`` PNG."""
-    with tempfile.TemporaryDirectory(prefix="fg-chromium-") as profile:
-        cmd = [find_chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--screenshot={png_path}",
-               f"--window-size={width},{height}", html_path.resolve().as_uri()]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    if proc.returncode != 0 or not png_path.exists():
-        raise SystemExit(f"screenshot_notebook.py: chromium failed (exit {proc.returncode}):\n{proc.stderr[-2000:]}")
+    if png_path.exists():
+        png_path.unlink()
+    _chromium([f"--screenshot={png_path}", f"--window-size={width},{height}", html_path.resolve().as_uri()],
+              timeout)
+    if not png_path.exists():
+        raise SystemExit(f"screenshot_notebook.py: chromium wrote no screenshot to {png_path}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -200,7 +229,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("out", type=pathlib.Path, help="the PNG to write")
     parser.add_argument("--html", type=pathlib.Path, help="also keep the exported HTML here")
     parser.add_argument("--width", type=int, default=1280)
-    parser.add_argument("--height", type=int, default=4000)
+    parser.add_argument("--height", type=int, default=4000, help="pixels (default 4000)")
+    parser.add_argument("--full-page", action="store_true", help="measure the page and capture all of it")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per cell")
     args = parser.parse_args(argv)
     if not args.notebook.is_file():
@@ -211,8 +241,9 @@ def main(argv: list[str] | None = None) -> None:
         html_path = args.html or pathlib.Path(tmp) / f"{args.notebook.stem}.html"
         html_path.write_text(page, encoding="utf-8")
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        screenshot(html_path, args.out.resolve(), args.width, args.height)
-    print(f"{args.out}: {os.path.getsize(args.out)} bytes, {args.width}x{args.height}", file=sys.stderr)
+        height = page_height(html_path, args.width) if args.full_page else args.height
+        screenshot(html_path, args.out.resolve(), args.width, height)
+    print(f"{args.out}: {os.path.getsize(args.out)} bytes, {args.width}x{height}", file=sys.stderr)
 
 
 if __name__ == "__main__":
