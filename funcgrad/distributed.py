@@ -16,7 +16,8 @@ The function (pickled with cloudpickle: jitted and transformed functions pickle 
 reference to yours) goes to the cluster once per call, as a task, and each worker process
 keeps the first copy it receives, so a worker traces each signature once and compiles each
 kernel at most once; kernels are also cached on disk in ``FUNCGRAD_CACHE_DIR``, which a
-restarted worker loads. NumPy inputs travel inside the tasks, through the scheduler: if a
+restarted worker loads. A worker keeps the last ``RESIDENT_FUNCTIONS`` (8) functions it
+received, with whatever they close over. NumPy inputs travel inside the tasks, through the scheduler: if a
 worker dies, Dask reruns its tasks (and the function's) elsewhere and the result is the one
 a single process computes. An exception raised by ``f`` on a worker is raised at the caller
 with its type and message.
@@ -102,7 +103,10 @@ def _check_callable(f: Any, fname: str) -> None:
 def _check_size(value: Any, fname: str, name: str) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"funcgrad.distributed.{fname}: {name} must be a positive int or None (chosen from "
+                        f"the number of workers), got {type(value).__name__} {value!r}")
+    if value < 1:
         raise ValueError(f"funcgrad.distributed.{fname}: {name} must be a positive int or None (chosen from "
                          f"the number of workers), got {value!r}")
     return int(value)

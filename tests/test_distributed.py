@@ -263,6 +263,8 @@ def test_bad_arguments_are_typed_errors_that_name_the_function_and_the_fix(clien
         fgd.map(np.sum(x), x, client=client)
     with pytest.raises(ValueError, match=r"distributed\.map: batch_size must be a positive int"):
         fgd.map(np.sin, x, client=client, batch_size=0)
+    with pytest.raises(TypeError, match=r"distributed\.jacobian: block must be a positive int or None.*float"):
+        fgd.jacobian(np.sin, client=client, block=2.5)
     with pytest.raises(ValueError, match=r"output must be 'numpy'.*or 'dask'"):
         fgd.map(np.sin, x, client=client, output="list")
     with pytest.raises(ValueError, match=r"leading axes of different lengths \[3, 4\]"):
