@@ -70,6 +70,10 @@ CASES = [
     ("quantile_nearest", lambda m, x: m.quantile(x, [0.2, 0.5, 0.9], method="nearest"), [normal(6)]),
     ("quantile_midpoint", lambda m, x: m.quantile(x, [0.0, 0.37, 1.0], method="midpoint"), [normal(6)]),
     ("percentile", lambda m, x: m.percentile(x, [25, 80], axis=-1), [normal(2, 5)]),
+    ("quantile_weibull_in_q", lambda m, x, q: m.quantile(x, q, method="weibull"), [normal(6), unit()]),
+    ("quantile_discrete_methods", lambda m, x: tuple(m.quantile(x, [0.2, 0.5, 0.9], method=k) for k in (
+        "inverted_cdf", "closest_observation", "averaged_inverted_cdf")), [normal(7)]),
+    ("nanquantile_hazen", lambda m, x: m.nanquantile(x, [0.1, 0.8], axis=1, method="hazen"), [with_nans(3, 5)]),
     ("ptp", lambda m, x: m.ptp(x, axis=1), [normal(3, 4)]),
     # differences, integrals, statistics
     ("diff", lambda m, x: m.diff(x), [normal(5)]),
@@ -134,6 +138,8 @@ CASES = [
     ("correlate_same", lambda m, a, v: m.correlate(a, v, "same"), [normal(2), normal(5)]),
     ("correlate_full", lambda m, a, v: m.correlate(a, v, "full"), [normal(4), normal(3)]),
     ("interp", lambda m, x, fp: m.interp(x, XP, fp), [lambda r: r.uniform(-1.5, 2.5, 6), normal(5)]),
+    ("interp_period", lambda m, x, xp, fp: m.interp(x, xp, fp, period=2.5),
+     [lambda r: r.uniform(-4.0, 4.0, 7), lambda r: r.permutation(np.linspace(-1.1, 1.3, 5)), normal(5)]),
     ("interp_all_args", lambda m, x, xp, fp, lo: m.interp(x, xp, fp, left=lo, right=3.0),
      [lambda r: r.uniform(-3.0, 3.0, 6), increasing(4), normal(4), normal()]),
     # elementwise and selection
@@ -387,10 +393,10 @@ def test_fill_diagonal_is_functional():
 def test_bad_input_names_function_and_argument():
     with pytest.raises(TypeError, match="funcgrad.numpy.real: complex input"):
         fnp.real(np.array([1.0 + 2.0j]))
-    with pytest.raises(NotImplementedError, match="funcgrad.numpy.quantile: method='weibull'"):
-        fg.grad(lambda x: np.quantile(x, 0.5, method="weibull"))(V)
-    with pytest.raises(NotImplementedError, match="funcgrad.numpy.interp: period="):
-        fg.grad(lambda x: np.sum(np.interp(x, XP, XP, period=2.0)))(V)
+    with pytest.raises(ValueError, match="funcgrad.numpy.quantile: 'bogus' is not a valid method"):
+        fg.grad(lambda x: np.quantile(x, 0.5, method="bogus"))(V)
+    with pytest.raises(ValueError, match="period must be a non-zero value"):
+        fg.grad(lambda x: np.sum(np.interp(x, XP, XP, period=0.0)))(V)
     with pytest.raises(ValueError, match="quantiles must be in the range"):
         fg.grad(lambda x: np.quantile(x, 1.5))(V)
     with pytest.raises(TypeError, match="funcgrad.numpy.ldexp: the exponent x2 must be an integer"):

@@ -269,18 +269,16 @@ def fill_diagonal(a: Any, val: Any, wrap: bool = False, *, inplace: bool = True)
 
 def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None, period: Any = None) -> Any:
     """``numpy.interp``: piecewise-linear interpolation, differentiable in ``x``, ``xp``, ``fp``, ``left`` and
-    ``right``. At a knot the derivative in ``x`` is the slope of the segment to its right (at the last knot,
-    of the segment to its left); outside ``[xp[0], xp[-1]]`` it is 0.
+    ``right`` (``period``: periodic in ``x``). At a knot the derivative in ``x`` is the slope of the segment
+    to its right (at the last knot, of the segment to its left); outside ``[xp[0], xp[-1]]`` it is 0.
 
     >>> interp(_np.array([0.5, 2.5]), _np.array([0.0, 1.0, 2.0]), _np.array([0.0, 10.0, 30.0])).tolist()
     [5.0, 30.0]
     """
     from funcgrad.numpy.elementwise import where
 
-    if period is not None:
-        from funcgrad.numpy._base import _unsupported
+    from funcgrad.numpy.shapes import concatenate
 
-        raise _unsupported("interp", "period= (a periodic interpolation)")
     x, xp, fp = _arr(x), _arr(xp), _arr(fp)
     if len(shape_of(xp)) != 1 or shape_of(xp) != shape_of(fp):
         raise ValueError("funcgrad.numpy.interp: xp and fp must be 1-D sequences of the same length")
@@ -289,8 +287,21 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None, period
         raise ValueError("funcgrad.numpy.interp: array of sample points is empty")
     dtype = _np.float64  # as NumPy's, whatever the inputs' float types
     x, xp, fp = astype(x, dtype), astype(xp, dtype), astype(fp, dtype)
-    if not builtins.any(_is_traced(v) for v in (x, xp, fp, left, right)):
-        return _np.interp(x, xp, fp, left, right)
+    if not builtins.any(_is_traced(v) for v in (x, xp, fp, left, right, period)):
+        return _np.interp(x, xp, fp, left, right, period)
+    if period is not None:  # NumPy's reduction to one period, padded by a point on each side
+        if _is_traced(period):
+            raise TypeError("funcgrad.numpy.interp: period must be a number, not a traced value")
+        if period == 0:
+            raise ValueError("period must be a non-zero value")
+        period = builtins.abs(float(period))
+        left = right = None
+        x, xp = ops.mod(x, period), ops.mod(xp, period)
+        order = argsort(xp, kind="stable")
+        xp, fp = take(xp, order), take(fp, order)
+        xp = concatenate([ops.index(xp, (slice(-1, None),)) - period, xp, ops.index(xp, (slice(0, 1),)) + period])
+        fp = concatenate([ops.index(fp, (slice(-1, None),)), fp, ops.index(fp, (slice(0, 1),))])
+        n += 2
     lo_val = take(fp, 0) if left is None else _arr(left)
     hi_val = take(fp, n - 1) if right is None else _arr(right)
     if n == 1:

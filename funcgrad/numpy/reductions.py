@@ -8,7 +8,7 @@ import numpy as _np
 
 from funcgrad import ops
 from funcgrad.core.trace import concrete_or_none
-from funcgrad.numpy._base import _arr, _is_traced, _no, _unsupported, _value_of, astype
+from funcgrad.numpy._base import _arr, _is_traced, _no, _value_of, astype
 from funcgrad.numpy.constants import float64, int64
 from funcgrad.numpy.elementwise import exp, isfinite, isnan, log, sqrt, where
 from funcgrad.numpy.elementwise import where as _where
@@ -464,7 +464,28 @@ def _lerp(lo, hi, t):
     return where(ops.greater_equal(t, 0.5), hi - d * (1.0 - t), lo + d * t)
 
 
-_METHODS = ("linear", "lower", "higher", "nearest", "midpoint")
+# NumPy's methods (Hyndman and Fan's): picked elements, or ``(alpha, beta)`` of the interpolating ones
+_DISCRETE = ("lower", "higher", "nearest", "inverted_cdf", "closest_observation")
+_CONTINUOUS = {"linear": (1.0, 1.0), "interpolated_inverted_cdf": (0.0, 1.0), "hazen": (0.5, 0.5),
+               "weibull": (0.0, 0.0), "median_unbiased": (1 / 3.0, 1 / 3.0), "normal_unbiased": (3 / 8.0, 3 / 8.0),
+               "midpoint": None, "averaged_inverted_cdf": None}
+_METHODS = _DISCRETE + tuple(_CONTINUOUS)
+
+
+def _discrete_index(method, q, n):
+    """The (float) index of the element a discrete method picks."""
+    if method == "lower":
+        return ops.floor((n - 1.0) * q)
+    if method == "higher":
+        return ops.ceil((n - 1.0) * q)
+    if method == "nearest":
+        return ops.rint((n - 1.0) * q)
+    index = n * q - 1.0 - (0.5 if method == "closest_observation" else 0.0)
+    below = ops.floor(index)
+    exact = ops.equal(index - below, 0.0)
+    if method == "closest_observation":
+        exact = ops.logical_and(exact, ops.equal(ops.mod(below, 2.0), 1.0))
+    return ops.maximum(where(exact, below, below + 1.0), 0.0)
 
 
 def _quantile(name, a, q, axis, method, keepdims, nan_aware, scale=1.0):
@@ -474,14 +495,15 @@ def _quantile(name, a, q, axis, method, keepdims, nan_aware, scale=1.0):
     from funcgrad.numpy.shapes import moveaxis
 
     if method not in _METHODS:
-        raise _unsupported(name, f"method={method!r} (supported: {', '.join(_METHODS)})")
+        raise ValueError(f"funcgrad.numpy.{name}: {method!r} is not a valid method; use one of {', '.join(_METHODS)}")
+    weak = isinstance(q, int | float)
     a = _arr(a)
     if not is_float(a):
         a = astype(a, float64)
     # NumPy's result type: a Python scalar q is weak, an array q promotes
     dt = _np.result_type(dtype_of(a), dtype_of(q) if _is_traced(q) or isinstance(q, _np.ndarray | _np.generic)
                          else _np.asarray(q).dtype if isinstance(q, list | tuple) else q)
-    if method in ("lower", "higher", "nearest"):  # values of a, picked
+    if method in _DISCRETE:  # values of a, picked
         dt = dtype_of(a)
     a = astype(a, dt)
     qv = concrete_or_none(q)
@@ -490,7 +512,7 @@ def _quantile(name, a, q, axis, method, keepdims, nan_aware, scale=1.0):
         if _np.any((qv < 0) | (qv > 1)) or _np.any(_np.isnan(qv)):
             raise ValueError(f"funcgrad.numpy.{name}: quantiles must be in the range "
                              f"[0, {'100' if scale != 1 else '1'}]")
-        q = qv.astype(dt)
+        q = qv  # indices and weights in float64, as NumPy computes them
     else:
         q = astype(_arr(q), dt) / scale if scale != 1 else astype(_arr(q), dt)
     nd = len(shape_of(a))
@@ -500,34 +522,48 @@ def _quantile(name, a, q, axis, method, keepdims, nan_aware, scale=1.0):
     if n == 0:
         raise ValueError(f"funcgrad.numpy.{name}: cannot take a quantile of an empty axis")
     qshape = shape_of(q)
-    qf = reshape(q, (-1,))
     lead = len(shape_of(srt)) - 1
+    qf = reshape(reshape(q, (-1,)), (1,) * lead + (-1,))
     if nan_aware:
         count = sum(ops.logical_not(ops.isnan(srt)), -1, keepdims=True)  # NaN sort last
         count_f = astype(count, dt)
     else:
         count_f = float(n)
-    virtual = reshape(qf, (1,) * lead + (-1,)) * (count_f - 1.0)
     last = (count - 1) if nan_aware else n - 1
-    below = ops.floor(virtual)
-    if method == "lower":
-        virtual = below
-    elif method == "higher":
-        virtual = ops.ceil(virtual)
-    elif method == "nearest":
-        virtual = ops.rint(virtual)
-    lo_f = ops.maximum(ops.floor(virtual), 0.0)
-    t = virtual - lo_f
-    if method == "midpoint":
-        t = where(ops.greater(t, 0.0), 0.5, 0.0)
-    lo = ops.minimum(astype(lo_f, _np.intp), last)
-    lo = ops.maximum(lo, 0)
-    hi = ops.minimum(lo + 1, last)
-    hi = ops.maximum(hi, 0)
-    shape = shape_of(srt)[:-1] + (shape_of(qf)[0],)
-    lo, hi = broadcast_to(lo, shape), broadcast_to(hi, shape)
-    a_lo, a_hi = take_along_axis(srt, lo, -1), take_along_axis(srt, hi, -1)
-    r = a_lo if method in ("lower", "higher", "nearest") else _lerp(a_lo, a_hi, astype(t, dt))
+    shape = shape_of(srt)[:-1] + (shape_of(qf)[-1],)
+
+    def gather(index):
+        index = ops.minimum(ops.maximum(astype(index, _np.intp), 0), last)
+        return take_along_axis(srt, broadcast_to(index, shape), -1)
+
+    if method in _DISCRETE:
+        r = gather(_discrete_index(method, qf, count_f))
+    else:
+        if method == "midpoint":
+            virtual = 0.5 * (ops.floor((count_f - 1.0) * qf) + ops.ceil((count_f - 1.0) * qf))
+        elif method == "averaged_inverted_cdf":
+            virtual = count_f * qf - 1.0
+        elif method == "linear":
+            virtual = (count_f - 1.0) * qf
+        else:
+            alpha, beta = _CONTINUOUS[method]
+            virtual = count_f * qf + (alpha + qf * (1.0 - alpha - beta)) - 1.0
+        below = ops.floor(virtual)
+        t = virtual - below
+        if method == "midpoint":
+            t = where(ops.equal(t, 0.0), 0.0, 0.5)
+        elif method == "averaged_inverted_cdf":
+            t = where(ops.equal(t, 0.0), 0.5, 1.0)
+        # outside [0, n - 1] both neighbours are the end element (so t has no effect)
+        at_end = ops.greater_equal(virtual, count_f - 1.0)
+        at_start = ops.less(virtual, 0.0)
+        lo = where(at_end, count_f - 1.0, where(at_start, 0.0, below))
+        hi = where(at_end, count_f - 1.0, where(at_start, 0.0, below + 1.0))
+        if weak and isinstance(t, _np.ndarray) and t.size == 1:
+            t = float(t.ravel()[0])  # a Python scalar q interpolates as a Python float (NumPy's weak q)
+        else:
+            t = astype(t, dt)
+        r = _lerp(gather(lo), gather(hi), t)
     if nan_aware:
         r = where(ops.equal(count, 0), _np.nan, r)
     else:
@@ -539,7 +575,8 @@ def _quantile(name, a, q, axis, method, keepdims, nan_aware, scale=1.0):
 
 def quantile(a: Any, q: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False,
              method: str = "linear", keepdims: bool = False, *, weights: Any = None) -> Any:
-    """``numpy.quantile`` (methods linear, lower, higher, nearest, midpoint), differentiable in ``a`` and ``q``.
+    """``numpy.quantile`` with each of NumPy's methods, differentiable in ``a`` (and in ``q`` for the
+    interpolating methods).
 
     >>> quantile(_np.array([1.0, 2.0, 4.0, 8.0]), [0.5, 0.75]).tolist()
     [3.0, 5.0]
