@@ -55,6 +55,8 @@ JACOBIANS = {
     "fori": lambda x: fg.fori_loop(0, 3, lambda i, v: np.concatenate([v[1:], v[:1] * 0.5]) + v, x),
     "while": lambda x: fg.while_loop(lambda v: np.sum(v * v) < 1e4, lambda v: 2 * v + v[0], x + 1.0),
     "checkpoint": lambda x: fg.checkpoint(lambda v: np.sin(v[1:]) * v[:-1])(x),
+    "convolve stencil": lambda x: np.convolve(np.sin(x), np.array([1.0, -2.0, 1.0]), mode="valid"),
+    "convolve both": lambda x: np.convolve(x[:3], np.exp(x[3:])),
     "gradient of rosenbrock": fg.grad(rosen),  # reverse-mode IR: scatters, pads, reverse scans
     "gradient of cumsum": fg.grad(lambda x: np.sum(np.cumsum(x) ** 2 * x)),
 }
@@ -120,6 +122,23 @@ def test_rosenbrock_colours_and_pattern():
     pattern = fg.sparse.hessian_sparsity(rosen)(x)
     expected = (np.abs(np.subtract.outer(np.arange(200), np.arange(200))) <= 1)
     np.testing.assert_array_equal(pattern.toarray(), expected)
+
+
+def test_convolution_stencil_is_banded():
+    f = lambda x: np.sum(np.convolve(x, np.array([1.0, -2.0, 1.0]), mode="valid") ** 2)
+    x = _rand(40)
+    h = fg.sparse.hessian(f)
+    np.testing.assert_allclose(h(x).toarray(), fg.hessian(f)(x), atol=1e-12)
+    assert h.info(x).nnz == 40 + 2 * 39 + 2 * 38  # pentadiagonal
+    assert h.info(x).colors <= 5
+
+
+def test_argument_of_any_shape():
+    f = lambda m: np.sum(np.tanh(m[:, 1:] * m[:, :-1])) + np.sum(m[1:] ** 3 * m[:-1])
+    x = _rand(12).reshape(3, 4)
+    np.testing.assert_allclose(fg.sparse.hessian(f)(x).toarray(), fg.hessian(f)(x).reshape(12, 12), atol=1e-12)
+    g = lambda m: np.sin(m.T @ m)
+    np.testing.assert_allclose(fg.sparse.jacobian(g)(x).toarray(), fg.jacobian(g)(x).reshape(16, 12), atol=1e-12)
 
 
 def test_stencil_pattern_is_exact():

@@ -12,7 +12,7 @@ through each primitive; they are declarative tables like the derivative rules:
   like ``mul``, ``quotient`` like ``div``, or ``nonlinear``);
 - shape and indexing primitives are *selections*: their index maps come from running
   their NumPy ``impl`` on arrays of element numbers;
-- reductions, scans and ``dot_general`` declare which elements meet;
+- reductions, scans, ``dot_general`` and ``convolve`` declare which elements meet;
 - control flow interprets the held IR (``cond``: every branch, ``while``: to a
   fixpoint, ``scan``: unrolled);
 - any other primitive is *dense in its inputs*: a missing rule can only add nonzeros,
@@ -316,12 +316,29 @@ def _cumulative(ctx: Context, eqn, ins: list[Dep]) -> list[Dep]:
     return [_flow(out, [(s, ins[0])], "linear" if eqn.prim.name == "cumsum" else "nonlinear")]
 
 
-_TRIPLES_LIMIT = 20_000_000
+def _bilinear(eqn, ins: list[Dep], o: np.ndarray, xi: np.ndarray, yi: np.ndarray) -> list[Dep]:
+    """A product that sums ``x[xi] * y[yi]`` into ``out[o]`` (arrays of the same shape: one term each),
+    skipping terms whose factor is a known zero."""
+    out = eqn.outs[0].aval
+    live = np.ones(o.shape, bool)
+    for d, idx in ((ins[0], xi), (ins[1], yi)):
+        if d.val is not None:
+            live &= np.asarray(d.val).ravel()[idx] != 0
+    o, xi, yi = o[live], xi[live], yi[live]
+    sx = _csr(o, xi, (_size(out), _size(eqn.ins[0].aval)))
+    sy = _csr(o, yi, (_size(out), _size(eqn.ins[1].aval)))
+    pairs = None
+    if ins[0].p is not None and ins[1].p is not None:
+        t = _csr(xi, yi, (_size(eqn.ins[0].aval), _size(eqn.ins[1].aval)))
+        pairs = _sym(_binary(ins[0].p.T @ t @ ins[1].p))
+    return [_flow(out, [(sx, ins[0]), (sy, ins[1])], pairs=pairs)]
+
+
+_TERMS_LIMIT = 20_000_000  # above this many terms a product is taken as dense in its inputs
 
 
 def _dot_general(ctx: Context, eqn, ins: list[Dep]) -> list[Dep]:
-    """``out[b, i, j] = Σ_c x[b, i, c] y[b, c, j]``: which elements meet, skipping constant zeros."""
-    out = eqn.outs[0].aval
+    """``out[b, i, j] = Σ_c x[b, i, c] y[b, c, j]``."""
     (xc, yc), (xb, yb) = eqn.params["contract"], eqn.params["batch"]
     xs, ys = eqn.ins[0].aval.shape, eqn.ins[1].aval.shape
     xf = [i for i in range(len(xs)) if i not in xc and i not in xb]
@@ -330,24 +347,28 @@ def _dot_general(ctx: Context, eqn, ins: list[Dep]) -> list[Dep]:
     fx = int(np.prod([xs[i] for i in xf], dtype=np.int64))
     fy = int(np.prod([ys[i] for i in yf], dtype=np.int64))
     k = int(np.prod([xs[i] for i in xc], dtype=np.int64))
-    if nb * fx * fy * k > _TRIPLES_LIMIT:
+    if nb * fx * fy * k > _TERMS_LIMIT:
         return _dense(ctx, eqn, ins)
     X = np.transpose(_elements(xs), tuple(xb) + tuple(xf) + tuple(xc)).reshape(nb, fx, 1, k)
     Y = np.transpose(_elements(ys), tuple(yb) + tuple(yc) + tuple(yf)).reshape(nb, k, fy)
     Y = np.swapaxes(Y, 1, 2).reshape(nb, 1, fy, k)
     O = _elements((nb, fx, fy, 1))
-    live = np.ones((nb, fx, fy, k), bool)
-    for d, idx in ((ins[0], X), (ins[1], Y)):
-        if d.val is not None:
-            live &= np.broadcast_to(np.asarray(d.val).ravel()[idx] != 0, live.shape)
-    o, xi, yi = (np.broadcast_to(a, live.shape)[live] for a in (O, X, Y))
-    sx = _csr(o, xi, (_size(out), _size(eqn.ins[0].aval)))
-    sy = _csr(o, yi, (_size(out), _size(eqn.ins[1].aval)))
-    pairs = None
-    if ins[0].p is not None and ins[1].p is not None:
-        t = _csr(xi, yi, (_size(eqn.ins[0].aval), _size(eqn.ins[1].aval)))
-        pairs = _sym(_binary(ins[0].p.T @ t @ ins[1].p))
-    return [_flow(out, [(sx, ins[0]), (sy, ins[1])], pairs=pairs)]
+    shape = (nb, fx, fy, k)
+    return _bilinear(eqn, ins, *(np.broadcast_to(a, shape).ravel() for a in (O, X, Y)))
+
+
+def _convolve(ctx: Context, eqn, ins: list[Dep]) -> list[Dep]:
+    """``out[..., k] = Σ_i a[..., i] v[..., k - i]`` (leading axes broadcast): banded, like a stencil."""
+    a, v, out = eqn.ins[0].aval.shape, eqn.ins[1].aval.shape, eqn.outs[0].aval.shape
+    n, m = a[-1], v[-1]
+    lead = out[:-1]
+    if int(np.prod(lead, dtype=np.int64)) * n * m > _TERMS_LIMIT:
+        return _dense(ctx, eqn, ins)
+    i, j = np.meshgrid(np.arange(n), np.arange(m), indexing="ij")
+    A = np.broadcast_to(_elements(a), lead + (n,))[..., i]
+    V = np.broadcast_to(_elements(v), lead + (m,))[..., j]
+    O = _elements(out)[..., i + j]
+    return _bilinear(eqn, ins, O.ravel(), A.ravel(), V.ravel())
 
 
 # ----------------------------------------------------------------------------- control flow and held IR
@@ -521,7 +542,7 @@ RULES.update({
     **dict.fromkeys(("reshape", "transpose", "broadcast_to", "getitem", "pad", "concatenate"), _selection),
     "scatter_add": _scatter, "scatter_set": _scatter,
     "cumsum": _cumulative, "cumprod": _cumulative,
-    "dot_general": _dot_general,
+    "dot_general": _dot_general, "convolve": _convolve,
     "cond": _cond, "while": _while, "scan": _scan,
     "checkpoint": _held("fun", lambda params, ins: list(ins)),
     "custom_jvp_call": _held("fun", lambda params, ins: list(ins[:params["n_fun_consts"]])
