@@ -181,41 +181,33 @@ def _tensor_graph(t) -> tuple[list[_Node], list[tuple[int, int]]]:
     from funcgrad.autograd.graph import AccumulateGrad, _node_of
     from funcgrad.core.ir import aval_of
 
+    def resolve(key) -> Any:
+        return key if isinstance(key, AccumulateGrad) else (_node_of(key) or key)
+
     nodes: list[_Node] = []
     index: dict[int, int] = {}
-    edges: list[tuple[int, int]] = []
-
-    def visit(key) -> int:
-        if isinstance(key, AccumulateGrad):
-            obj: Any = key
-        else:
-            obj = _node_of(key) or key
+    found: list[Any] = []   # graph objects in the order they are numbered
+    root = resolve(t.grad_fn if t.grad_fn is not None else t._key())
+    stack = [root]
+    while stack:   # iterative, as graphs built by long loops are deeper than Python's recursion limit
+        obj = stack.pop()
         if id(obj) in index:
-            return index[id(obj)]
+            continue
+        index[id(obj)] = len(found)
+        found.append(obj)
+        if not isinstance(obj, AccumulateGrad):
+            stack.extend(resolve(k) for k, _ in reversed(obj.next_functions) if k is not None)
+    edges: list[tuple[int, int]] = []
+    for me, obj in enumerate(found):
         if isinstance(obj, AccumulateGrad):
-            v = obj.variable
-            nodes.append(_Node("input", ["leaf", str(aval_of(v._value))], "AccumulateGrad"))
-            index[id(obj)] = len(nodes) - 1
-            return index[id(obj)]
+            nodes.append(_Node("input", ["leaf", str(aval_of(obj.variable._value))], "AccumulateGrad"))
+            continue
         outs = obj.out if isinstance(obj.out, tuple) else (obj.out,)
         tip = "\n".join(f"{k}={_format_param(v)}" for k, v in sorted(obj.params.items()))
         nodes.append(_Node("eqn", [obj.name(), _types(aval_of(o) for o in outs)], f"{obj.prim.name}\n{tip}".strip()))
-        me = index[id(obj)] = len(nodes) - 1
-        for k, _ in obj.next_functions:
-            if k is not None:
-                edges.append((visit(k), me))
-        return me
-
-    import sys
-
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 10_000))
-    try:
-        src = visit(t.grad_fn if t.grad_fn is not None else t._key())
-    finally:
-        sys.setrecursionlimit(limit)
+        edges += [(index[id(resolve(k))], me) for k, _ in obj.next_functions if k is not None]
     nodes.append(_Node("output", ["tensor", str(aval_of(t._value))]))
-    edges.append((src, len(nodes) - 1))
+    edges.append((0, len(nodes) - 1))   # the root, numbered first, made the tensor
     return nodes, edges
 
 

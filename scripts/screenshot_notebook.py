@@ -65,7 +65,7 @@ code, pre { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-si
        white-space: pre-wrap; }
 .stream { margin: 2px 0; padding: 2px 8px; white-space: pre-wrap; }
 .error { background: #fdd; padding: 4px 8px; white-space: pre-wrap; }
-.output img { max-width: 560px; } .output svg { max-width: 100%; height: auto; }
+.output img { max-width: 100%; } .output svg { max-width: 100%; height: auto; }
 """
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")

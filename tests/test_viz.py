@@ -203,3 +203,12 @@ def test_long_edges_go_around_nodes():
     root, nodes, edges = _parse(fg.viz.draw(ir))
     assert len([p for p in edges if " L" in p.get("d")]) == 2
     assert _check_edges(root, nodes, edges) == 3 + 3
+
+
+def test_draw_deep_tensor_graph():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = x
+    for _ in range(3000):   # deeper than Python's recursion limit
+        y = y * 1.0001
+    svg = fg.viz.draw(y.sum())
+    assert (svg.n_nodes, svg.n_edges) == (3000 + 3, 3000 + 2)
