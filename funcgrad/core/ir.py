@@ -243,7 +243,7 @@ def pretty(ir: IR, full_consts: bool = False) -> str:
 _HTML_STYLE = (
     "<style>"
     ".fg-ir{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;line-height:1.35}"
-    ".fg-ir table{border-collapse:collapse;margin:2px 0}"
+    ".fg-ir table{border-collapse:collapse;margin:2px 0;font-size:inherit;font-family:inherit}"
     ".fg-ir th{text-align:left;font-weight:600;border-bottom:1px solid #999;padding:2px 8px}"
     ".fg-ir td{text-align:left;vertical-align:top;padding:1px 8px;border-bottom:1px solid #e4e4e4}"
     ".fg-ir .fg-prim{color:#8a2be2;font-weight:600}"
