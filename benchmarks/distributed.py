@@ -10,8 +10,8 @@ float32) over 65 536 examples, and the Jacobian of tanh(W @ x)·x at n = 4 096 (
 by columns and by rows). The per-example gradients are taken with respect to each
 example's input (a 784-vector: saliency maps, adversarial directions): the gradients with
 respect to the 669 706 weights would be 65 536 × 669 706 floats (175 GB), which no
-worker holds. Workers run one thread each (Dask sets the BLAS threads of a worker process
-to one); the single process uses NumPy's BLAS threads on both cores.
+worker holds. Workers run one thread each (BLAS and numba threads too); the single process
+uses both cores (BLAS and numba's parallel loops).
 """
 
 from __future__ import annotations
@@ -34,11 +34,14 @@ def _clusters(workers=(1, 2)) -> dict:
     """One LocalCluster per worker count, loopback only; the workers share a kernel cache directory."""
     import distributed
 
-    env = {"FUNCGRAD_CACHE_DIR": os.environ.get("FUNCGRAD_CACHE_DIR") or tempfile.mkdtemp(prefix="funcgrad-dask-")}
+    # one thread per worker process: Dask sets the BLAS threads of a worker to one, numba's are set here
+    env = {"FUNCGRAD_CACHE_DIR": os.environ.get("FUNCGRAD_CACHE_DIR") or tempfile.mkdtemp(prefix="funcgrad-dask-"),
+           "NUMBA_NUM_THREADS": "1"}
     clients = {}
     for n in workers:
         cluster = distributed.LocalCluster(n_workers=n, processes=True, threads_per_worker=1, host="127.0.0.1",
-                                           dashboard_address=None, env=env, silence_logs=logging.ERROR)
+                                           dashboard_address=None, env=env, silence_logs=logging.ERROR,
+                                           scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})  # no dashboard
         client = distributed.Client(cluster, set_as_default=False)
         client.wait_for_workers(n, timeout=120)
         clients[n] = client

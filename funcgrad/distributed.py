@@ -20,7 +20,9 @@ restarted worker loads. A worker keeps the last ``RESIDENT_FUNCTIONS`` (8) funct
 received, with whatever they close over. NumPy inputs travel inside the tasks, through the scheduler: if a
 worker dies, Dask reruns its tasks (and the function's) elsewhere and the result is the one
 a single process computes. An exception raised by ``f`` on a worker is raised at the caller
-with its type and message.
+with its type and message. Dask limits a worker process's BLAS threads to one; give workers
+``NUMBA_NUM_THREADS`` equal to their thread count too (``LocalCluster(env={"NUMBA_NUM_THREADS": "1"})``),
+or numba's parallel kernels on several workers compete for the same cores.
 
     >>> import numpy as np, funcgrad as fg
     >>> from dask.distributed import Client

@@ -32,7 +32,8 @@ def client(tmp_path_factory):
     # generated Python only, but in the test that turns the numba tier on (numba's cache directory is inherited)
     env = {"FUNCGRAD_CACHE_DIR": str(cache), "FUNCGRAD_NUMBA": "never"}
     with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
-                                  dashboard_address=None, env=env, silence_logs=logging.CRITICAL) as cluster, \
+                                  dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                                  env=env, silence_logs=logging.CRITICAL) as cluster, \
             distributed.Client(cluster) as c:
         c.wait_for_workers(2, timeout=60)
         yield c
