@@ -417,3 +417,44 @@ def real_if_close(a: Any, tol: Any = 100) -> Any:
     [1.0, 2.0]
     """
     return _real_only("real_if_close", a)
+
+
+def divmod(x1: Any, x2: Any, /, out: Any = None, **kw: Any) -> Any:
+    """``numpy.divmod``: ``(floor_divide(x1, x2), mod(x1, x2))``.
+
+    >>> [v.tolist() for v in divmod(_np.array([7.0, -7.0]), 2.0)]
+    [[3.0, -4.0], [1.0, 1.0]]
+    """
+    _no("divmod", out=out)
+    x1, x2 = _arr(x1), _arr(x2)
+    return ops.floor_divide(x1, x2), ops.mod(x1, x2)
+
+
+def piecewise(x: Any, condlist: Any, funclist: Any, *args: Any, **kw: Any) -> Any:
+    """``numpy.piecewise``: ``funclist[i](x)`` where ``condlist[i]`` (the last true one wins), a constant or
+    0 elsewhere; every piece is evaluated on all of ``x`` and the unchosen ones contribute no derivative.
+
+    >>> x = _np.array([-2.0, 0.5, 3.0])
+    >>> piecewise(x, [x < 0, x > 1], [lambda v: -v, lambda v: v * v, 7.0]).tolist()
+    [2.0, 7.0, 9.0]
+    """
+    x = _arr(x)
+    if isinstance(condlist, list | tuple) or (hasattr(condlist, "dtype") and len(shape_of(condlist)) > len(
+            shape_of(x))):
+        conds = [_arr(c) for c in condlist]
+    else:
+        conds = [_arr(condlist)]
+    funclist = list(funclist)
+    n = len(conds)
+    if len(funclist) == n + 1:
+        anyc = conds[0]
+        for c in conds[1:]:
+            anyc = ops.logical_or(anyc, c)
+        conds.append(ops.logical_not(anyc))
+    elif len(funclist) != n:
+        raise ValueError(f"with {n} condition(s), either {n} or {n + 1} functions are expected")
+    out = _np.zeros(shape_of(x), dtype_of(x))
+    for cond, f in zip(conds, funclist):
+        val = _arr(f(x, *args, **kw)) if callable(f) else _arr(f)
+        out = where(cond, val, out)
+    return out

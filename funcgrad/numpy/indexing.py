@@ -312,3 +312,136 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None, period
         y = y0 + (x - x0) * ((y1 - y0) / (x1 - x0))
     y = where(ops.less(x, take(xp, 0)), lo_val, y)
     return where(ops.greater(x, take(xp, n - 1)), hi_val, y)
+
+
+def compress(condition: Any, a: Any, axis: Any = None, out: Any = None) -> Any:
+    """``numpy.compress``: the slices where the concrete ``condition`` holds (a gather).
+
+    >>> compress([True, False, True], _np.array([1.0, 2.0, 3.0])).tolist()
+    [1.0, 3.0]
+    """
+    from funcgrad.numpy._base import _value_of
+
+    _no("compress", out=out)
+    keep = _np.flatnonzero(_np.asarray(_value_of("compress", condition), bool))
+    a = _arr(a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = normalize_axis(axis, len(shape_of(a)))
+    if keep.size and keep[-1] >= shape_of(a)[axis]:
+        raise IndexError("funcgrad.numpy.compress: condition is longer than the axis")
+    return ops.index(a, (slice(None),) * axis + (keep,))
+
+
+def extract(condition: Any, arr: Any) -> Any:
+    """``numpy.extract``: the elements of ``arr`` where the concrete ``condition`` is true (a gather).
+
+    >>> extract(_np.array([[True, False], [False, True]]), _np.array([[1.0, 2.0], [3.0, 4.0]])).tolist()
+    [1.0, 4.0]
+    """
+    from funcgrad.numpy._base import _value_of
+
+    keep = _np.flatnonzero(_np.ravel(_value_of("extract", condition)))
+    return ops.index(ravel(_arr(arr)), (keep,))
+
+
+def lexsort(keys: Any, axis: int = -1) -> Any:
+    """``numpy.lexsort``: indices that sort by the last key, then the one before, ... (stable; no derivative).
+
+    >>> lexsort((_np.array([2.0, 1.0, 3.0]), _np.array([1.0, 1.0, 0.0]))).tolist()
+    [2, 1, 0]
+    """
+    keys = [ops.stop_gradient(_arr(k)) for k in keys] if isinstance(keys, list | tuple) else \
+        [ops.stop_gradient(k) for k in _arr(keys)]
+    if not keys:
+        raise TypeError("need sequence of keys with len > 0 in lexsort")
+    idx = argsort(keys[0], axis=axis, kind="stable")
+    for k in keys[1:]:
+        idx = take_along_axis(idx, argsort(take_along_axis(k, idx, axis), axis=axis, kind="stable"), axis)
+    return idx
+
+
+def ravel_multi_index(multi_index: Any, dims: Any, mode: str = "raise", order: str = "C") -> Any:
+    """``numpy.ravel_multi_index``: flat indices from coordinate arrays (integer arithmetic; no derivative).
+
+    >>> ravel_multi_index((_np.array([1, 0]), _np.array([2, 1])), (2, 3)).tolist()
+    [5, 1]
+    """
+    dims = (int(dims),) if isinstance(dims, int | _np.integer) else tuple(int(d) for d in dims)
+    idx = [_arr(i) for i in multi_index]
+    if not builtins.any(_is_traced(i) for i in idx):
+        return _np.ravel_multi_index(tuple(idx), dims, mode=mode, order=order)
+    if len(idx) != len(dims):
+        raise ValueError("parameter multi_index must be a sequence of length " + str(len(dims)))
+    if order not in ("C", "F"):
+        raise ValueError("only 'C' or 'F' order is permitted")
+    if mode == "wrap":
+        idx = [i % d for i, d in zip(idx, dims)]
+    elif mode == "clip":
+        idx = [minimum(maximum(i, 0), d - 1) for i, d in zip(idx, dims)]
+    elif mode != "raise":
+        raise ValueError(f"funcgrad.numpy.ravel_multi_index: mode must be 'raise', 'wrap' or 'clip', not {mode!r}")
+    order_ = range(len(dims)) if order == "C" else range(len(dims) - 1, -1, -1)
+    flat = None
+    for k in order_:
+        flat = idx[k] if flat is None else flat * dims[k] + idx[k]
+    return flat
+
+
+def ix_(*args: Any) -> Any:
+    """``numpy.ix_``: open-mesh index arrays (reshapes of the 1-D inputs).
+
+    >>> [a.shape for a in ix_(_np.array([0, 1]), _np.array([2, 0, 1]))]
+    [(2, 1), (1, 3)]
+    """
+    from funcgrad.numpy.shapes import reshape
+
+    nd = len(args)
+    out = []
+    for k, a in enumerate(args):
+        a = _arr(a)
+        if len(shape_of(a)) != 1:
+            raise ValueError("Cross index must be 1 dimensional")
+        if dtype_of(a) == _np.bool_:
+            a = _np.flatnonzero(_np.asarray(concrete_or_none(a)))
+        out.append(reshape(a, (1,) * k + (-1,) + (1,) * (nd - k - 1)))
+    return tuple(out)
+
+
+def _shape2(name, arr):
+    s = shape_of(_arr(arr))
+    if len(s) < 2:
+        raise ValueError(f"funcgrad.numpy.{name}: input array must be at least 2-d")
+    return s
+
+
+def tril_indices_from(arr: Any, k: int = 0) -> Any:
+    """``numpy.tril_indices_from`` (from the shape alone).
+
+    >>> [i.tolist() for i in tril_indices_from(_np.ones((2, 2)))]
+    [[0, 1, 1], [0, 0, 1]]
+    """
+    s = _shape2("tril_indices_from", arr)
+    return _np.tril_indices(s[-2], k=k, m=s[-1])
+
+
+def triu_indices_from(arr: Any, k: int = 0) -> Any:
+    """``numpy.triu_indices_from`` (from the shape alone).
+
+    >>> [i.tolist() for i in triu_indices_from(_np.ones((2, 2)))]
+    [[0, 0, 1], [0, 1, 1]]
+    """
+    s = _shape2("triu_indices_from", arr)
+    return _np.triu_indices(s[-2], k=k, m=s[-1])
+
+
+def diag_indices_from(arr: Any) -> Any:
+    """``numpy.diag_indices_from`` (from the shape alone).
+
+    >>> [i.tolist() for i in diag_indices_from(_np.ones((2, 2)))]
+    [[0, 1], [0, 1]]
+    """
+    s = _shape2("diag_indices_from", arr)
+    if builtins.any(n != s[0] for n in s):
+        raise ValueError("All dimensions of input must be of equal length")
+    return _np.diag_indices(s[0], len(s))

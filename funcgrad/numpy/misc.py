@@ -206,3 +206,149 @@ def histogram(a: Any, bins: Any = 10, range: Any = None, density: Any = None, we
         counts = astype(counts, _np.float64) if weights is None else counts
         counts = counts / (sum(counts) * _np.diff(edges))
     return counts, edges
+
+
+def isin(element: Any, test_elements: Any, assume_unique: bool = False, invert: bool = False, *,
+         kind: Any = None) -> Any:
+    """``numpy.isin`` by comparison with every test element (traces; boolean, no derivative).
+
+    >>> isin(_np.array([1.0, 2.0, 3.0]), [2.0, 5.0]).tolist()
+    [False, True, False]
+    """
+    from funcgrad import ops
+    from funcgrad.numpy.reductions import any
+    from funcgrad.numpy.shapes import ravel, reshape
+
+    element, test = _arr(element), ravel(_arr(test_elements))
+    if not (_is_traced(element) or _is_traced(test)):
+        return _np.isin(element, test, assume_unique=assume_unique, invert=invert)
+    hit = any(equal(reshape(element, shape_of(element) + (1,)), test), -1)
+    return ops.logical_not(hit) if invert else hit
+
+
+def array_equiv(a1: Any, a2: Any) -> bool:
+    """``numpy.array_equiv``: same values after broadcasting (needs concrete values).
+
+    >>> array_equiv(_np.array([1.0, 2.0]), _np.array([[1.0, 2.0], [1.0, 2.0]]))
+    True
+    """
+    a1, a2 = _value_of("array_equiv", a1), _value_of("array_equiv", a2)
+    return bool(_np.array_equiv(a1, a2))
+
+
+def trim_zeros(filt: Any, trim: str = "fb", axis: Any = None) -> Any:
+    """``numpy.trim_zeros`` of a 1-D array: a slice, where to cut read from the concrete values
+    (differentiable in the kept elements).
+
+    >>> trim_zeros(_np.array([0.0, 1.0, 2.0, 0.0])).tolist()
+    [1.0, 2.0]
+    """
+    from funcgrad import ops
+
+    filt = _arr(filt)
+    v = _value_of("trim_zeros", filt)
+    if v.ndim != 1 or axis not in (None, 0, -1):
+        raise _unsupported_misc("trim_zeros", "arrays of more than one dimension")
+    nz = _np.flatnonzero(v)
+    if not nz.size:
+        return ops.index(filt, (slice(0, 0),))
+    lo = int(nz[0]) if "f" in trim.lower() else 0
+    hi = int(nz[-1]) + 1 if "b" in trim.lower() else v.size
+    return ops.index(filt, (slice(lo, hi),))
+
+
+def _unsupported_misc(name, what):
+    from funcgrad.numpy._base import _unsupported
+
+    return _unsupported(name, what)
+
+
+def histogram_bin_edges(a: Any, bins: Any = 10, range: Any = None, weights: Any = None) -> Any:
+    """``numpy.histogram_bin_edges`` (the edges ``histogram`` uses; a range or integer-less bins need no
+    values, otherwise the concrete ``a``).
+
+    >>> histogram_bin_edges(_np.array([0.0, 1.0]), bins=2).tolist()
+    [0.0, 0.5, 1.0]
+    """
+    if isinstance(bins, int | _np.integer) and range is not None:
+        return _np.histogram_bin_edges(_np.zeros(0), bins, range)
+    if not isinstance(bins, int | _np.integer | str):
+        return _np.histogram_bin_edges(_np.zeros(0), _value_of("histogram_bin_edges", bins))
+    return _np.histogram_bin_edges(_value_of("histogram_bin_edges", a), bins, range,
+                                   None if weights is None else _value_of("histogram_bin_edges", weights))
+
+
+def _concrete_args(name, args):
+    return [_value_of(name, a) if _is_traced(a) else a for a in args]
+
+
+def unique_values(x: Any) -> Any:
+    """``numpy.unique_values`` (needs the concrete value; no derivative).
+
+    >>> unique_values(_np.array([3.0, 1.0, 3.0])).tolist()
+    [1.0, 3.0]
+    """
+    return _np.unique_values(*_concrete_args("unique_values", [x]))
+
+
+def unique_counts(x: Any) -> Any:
+    """``numpy.unique_counts`` (needs the concrete value; no derivative).
+
+    >>> unique_counts(_np.array([3.0, 1.0, 3.0])).counts.tolist()
+    [1, 2]
+    """
+    return _np.unique_counts(*_concrete_args("unique_counts", [x]))
+
+
+def unique_inverse(x: Any) -> Any:
+    """``numpy.unique_inverse`` (needs the concrete value; no derivative).
+
+    >>> unique_inverse(_np.array([3.0, 1.0, 3.0])).inverse_indices.tolist()
+    [1, 0, 1]
+    """
+    return _np.unique_inverse(*_concrete_args("unique_inverse", [x]))
+
+
+def unique_all(x: Any) -> Any:
+    """``numpy.unique_all`` (needs the concrete value; no derivative).
+
+    >>> unique_all(_np.array([3.0, 1.0, 3.0])).indices.tolist()
+    [1, 0]
+    """
+    return _np.unique_all(*_concrete_args("unique_all", [x]))
+
+
+def intersect1d(ar1: Any, ar2: Any, assume_unique: bool = False, return_indices: bool = False) -> Any:
+    """``numpy.intersect1d`` (needs concrete values; no derivative).
+
+    >>> intersect1d(_np.array([3.0, 1.0]), _np.array([1.0, 2.0])).tolist()
+    [1.0]
+    """
+    return _np.intersect1d(*_concrete_args("intersect1d", [ar1, ar2]), assume_unique, return_indices)
+
+
+def union1d(ar1: Any, ar2: Any) -> Any:
+    """``numpy.union1d`` (needs concrete values; no derivative).
+
+    >>> union1d(_np.array([3.0, 1.0]), _np.array([1.0, 2.0])).tolist()
+    [1.0, 2.0, 3.0]
+    """
+    return _np.union1d(*_concrete_args("union1d", [ar1, ar2]))
+
+
+def setdiff1d(ar1: Any, ar2: Any, assume_unique: bool = False) -> Any:
+    """``numpy.setdiff1d`` (needs concrete values; no derivative).
+
+    >>> setdiff1d(_np.array([3.0, 1.0]), _np.array([1.0, 2.0])).tolist()
+    [3.0]
+    """
+    return _np.setdiff1d(*_concrete_args("setdiff1d", [ar1, ar2]), assume_unique)
+
+
+def setxor1d(ar1: Any, ar2: Any, assume_unique: bool = False) -> Any:
+    """``numpy.setxor1d`` (needs concrete values; no derivative).
+
+    >>> setxor1d(_np.array([3.0, 1.0]), _np.array([1.0, 2.0])).tolist()
+    [2.0, 3.0]
+    """
+    return _np.setxor1d(*_concrete_args("setxor1d", [ar1, ar2]), assume_unique)

@@ -856,3 +856,74 @@ def cumulative_prod(x: Any, /, *, axis: Any = None, dtype: Any = None, out: Any 
     """
     _no("cumulative_prod", out=out)
     return _cumulative("cumulative_prod", cumprod, 1, x, axis, dtype, include_initial)
+
+
+def unwrap(p: Any, discont: Any = None, axis: int = -1, *, period: float = 2 * _np.pi) -> Any:
+    """``numpy.unwrap``: remove jumps larger than ``discont`` by adding multiples of ``period``; the
+    corrections are piecewise constant, so the derivative is that of ``p``.
+
+    >>> unwrap(_np.array([0.0, 3.0, 6.5, 0.2])).round(4).tolist()
+    [0.0, 3.0, 0.2168, 0.2]
+    """
+    from funcgrad.numpy.shapes import concatenate
+
+    p = _arr(p)
+    if not is_float(p):
+        p = astype(p, float64)
+    nd = len(shape_of(p))
+    axis = normalize_axis(axis, nd)
+    dd = diff(p, axis=axis)
+    discont = period / 2 if discont is None else discont
+    high = period / 2
+    low = -high
+    ddmod = ops.mod(dd - low, period) + low
+    ddmod = where(ops.logical_and(ops.equal(ddmod, low), ops.greater(dd, 0)), high, ddmod)
+    correct = ops.stop_gradient(where(ops.less(ops.abs(dd), discont), 0.0, ddmod - dd))
+    rest = ops.index(p, _slice(nd, axis, slice(1, None))) + cumsum(correct, axis)
+    return concatenate([ops.index(p, _slice(nd, axis, slice(0, 1))), rest], axis)
+
+
+def apply_along_axis(func1d: Any, axis: int, arr: Any, *args: Any, **kwargs: Any) -> Any:
+    """``numpy.apply_along_axis``: ``func1d`` on every 1-D slice along ``axis``, batched with ``fg.vmap`` (so
+    ``func1d`` must be traceable without Python control flow on values).
+
+    >>> apply_along_axis(lambda v: v[::-1] * 2, 0, _np.array([[1.0, 2.0], [3.0, 4.0]])).tolist()
+    [[6.0, 8.0], [2.0, 4.0]]
+    """
+    from funcgrad.numpy.shapes import moveaxis
+    from funcgrad.transforms.api import vmap
+
+    arr = _arr(arr)
+    nd = len(shape_of(arr))
+    axis = normalize_axis(axis, nd)
+    moved = moveaxis(arr, axis, -1)
+    lead = shape_of(moved)[:-1]
+    flat = reshape(moved, (-1, shape_of(moved)[-1]))
+    out = vmap(lambda v: _arr(func1d(v, *args, **kwargs)))(flat)
+    res = shape_of(out)[1:]
+    out = reshape(out, lead + res)
+    # the result's own axes take the place of ``axis``
+    return moveaxis(out, tuple(range(len(lead), len(lead) + len(res))), tuple(range(axis, axis + len(res)))) \
+        if res else out
+
+
+def apply_over_axes(func: Any, a: Any, axes: Any) -> Any:
+    """``numpy.apply_over_axes``: ``func(a, axis)`` repeatedly, keeping the reduced axes.
+
+    >>> apply_over_axes(sum, _np.ones((2, 3, 4)), [0, 2]).shape
+    (1, 3, 1)
+    """
+    from funcgrad.numpy.shapes import expand_dims
+
+    val = _arr(a)
+    nd = len(shape_of(val))
+    for axis in ([axes] if isinstance(axes, int) else axes):
+        axis = normalize_axis(axis, nd)
+        res = _arr(func(val, axis))
+        if len(shape_of(res)) == nd:
+            val = res
+        elif len(shape_of(res)) == nd - 1:
+            val = expand_dims(res, axis)
+        else:
+            raise ValueError("function is not returning an array of the correct shape")
+    return val

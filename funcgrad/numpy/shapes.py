@@ -520,3 +520,37 @@ def delete(arr: Any, obj: Any, axis: Any = None) -> Any:
             raise _unsupported("delete", "a traced obj under jit (the result's shape depends on it)")
     keep = _np.delete(_np.arange(shape_of(arr)[axis]), obj)
     return ops.index(arr, (slice(None),) * axis + (keep,))
+
+
+def block(arrays: Any) -> Any:
+    """``numpy.block``: assemble an array from nested lists of blocks (the innermost list joins along the
+    last axis, the next along the one before, ...).
+
+    >>> block([[_np.eye(2), _np.zeros((2, 1))], [_np.ones((1, 2)), _np.ones((1, 1))]]).shape
+    (3, 3)
+    """
+    def depth(x):
+        if isinstance(x, tuple):
+            raise TypeError("funcgrad.numpy.block: arrays is a tuple; only lists can be used to arrange blocks")
+        if isinstance(x, list):
+            if not x:
+                raise ValueError("funcgrad.numpy.block: lists cannot be empty")
+            ds = {depth(v) for v in x}
+            if len(ds) != 1:
+                raise ValueError("funcgrad.numpy.block: list depths are mismatched")
+            return 1 + ds.pop()
+        return 0
+
+    def max_ndim(x):
+        return builtins.max(max_ndim(v) for v in x) if isinstance(x, list) else len(shape_of(_arr(x)))
+
+    d = depth(arrays)
+    nd = builtins.max(d, max_ndim(arrays))
+
+    def build(x, level):
+        if not isinstance(x, list):
+            a = _arr(x)
+            return reshape(a, (1,) * (nd - len(shape_of(a))) + shape_of(a))
+        return concatenate([build(v, level + 1) for v in x], axis=-(d - level))
+
+    return build(arrays, 0)
