@@ -244,8 +244,10 @@ _HTML_STYLE = (
     "<style>"
     ".fg-ir{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;line-height:1.35}"
     ".fg-ir table{border-collapse:collapse;margin:2px 0;font-size:inherit;font-family:inherit}"
-    ".fg-ir th{text-align:left;font-weight:600;border-bottom:1px solid #999;padding:2px 8px}"
-    ".fg-ir td{text-align:left;vertical-align:top;padding:1px 8px;border-bottom:1px solid #e4e4e4}"
+    # selectors specific enough to win over notebook front ends' own table styles (right-aligned, borderless)
+    ".fg-ir table.fg-t th{text-align:left;font-weight:600;border:none;border-bottom:1px solid #999;padding:2px 8px}"
+    ".fg-ir table.fg-t td{text-align:left;vertical-align:top;padding:1px 8px;border:none;"
+    "border-bottom:1px solid #e4e4e4;line-height:1.35}"
     ".fg-ir .fg-prim{color:#8a2be2;font-weight:600}"
     ".fg-ir .fg-ty{color:#777}"
     ".fg-ir .fg-head{margin:2px 0;color:#333}"
@@ -306,8 +308,8 @@ def _html_ir(ir: IR) -> str:
                     f"<td>{params}</td><td>{' '.join(name(x) for x in eqn.ins)}</td></tr>")
     head.append(f"<b>outputs</b> {' '.join(name(x) for x in ir.outs) or '()'}")
     n = len(ir.eqns)
-    table = ("<table><thead><tr><th>outputs</th><th>primitive</th><th>params</th><th>inputs</th></tr></thead>"
-             f"<tbody>{''.join(rows)}</tbody></table>") if rows else ""
+    table = ("<table class='fg-t'><thead><tr><th>outputs</th><th>primitive</th><th>params</th><th>inputs</th>"
+             f"</tr></thead><tbody>{''.join(rows)}</tbody></table>") if rows else ""
     return (f"<div class='fg-head'>IR, {n} equation{'s' if n != 1 else ''}: " + " &nbsp; ".join(head)
             + f"</div>{table}")
 
