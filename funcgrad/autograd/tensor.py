@@ -530,11 +530,11 @@ class Tensor:
     def __pos__(self): return self
     def __abs__(self): return apply(ops.abs, (self,), {})
     def __add__(self, o): return apply(ops.add, (self, o), {})
-    def __radd__(self, o): return apply(ops.add, (o, self), {})
+    def __radd__(self, o): return apply(ops.add, (self, o), {})  # PyTorch records self first
     def __sub__(self, o): return apply(ops.sub, (self, o), {})
     def __rsub__(self, o): return apply(ops.sub, (o, self), {})
     def __mul__(self, o): return apply(ops.mul, (self, o), {})
-    def __rmul__(self, o): return apply(ops.mul, (o, self), {})
+    def __rmul__(self, o): return apply(ops.mul, (self, o), {})
     def __truediv__(self, o): return apply(ops.div, (self, o), {})
     def __rtruediv__(self, o): return apply(ops.div, (o, self), {})
     def __pow__(self, o):
