@@ -2149,3 +2149,9 @@ def test_create_graph_through_control_flow_and_custom_rules():
     (g,) = ag.grad((softplus(x) ** 2).sum(), x, create_graph=True)
     second = fg.grad(lambda w: np.sum(fg.grad(lambda v: np.sum(softplus(v) ** 2))(w)))(x.detach().numpy())
     np.testing.assert_allclose(ag.grad(g.sum(), x)[0].numpy(), second)
+
+
+def test_reflected_operators_record_the_tensor_first():
+    b = ag.tensor([1.0, 2.0], requires_grad=True).sin()
+    for y in (2 * b, 2 + b):
+        assert [None if f is None else f.name() for f, _ in y.grad_fn.next_functions] == ["SinBackward0", None]
