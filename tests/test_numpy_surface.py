@@ -272,6 +272,9 @@ FIXED = [
     ("ravel_multi_index", lambda m, x: m.ravel_multi_index((m.argsort(x) % 2, m.argsort(x) % 3), (2, 3))),
     ("ix_", lambda m, x: m.ix_(m.argsort(x)[:2], m.argsort(x)[2:])),
     ("isin", lambda m, x: m.isin(x, np.array([0.3, 2.5, 9.0]))),
+    ("integer_ops", lambda m, x: (m.gcd(m.argsort(x), 4), m.lcm(m.argsort(x) + 1, 3), m.left_shift(m.argsort(x), 2),
+                                  m.right_shift(m.argsort(x) * 5, 1), m.bitwise_count(m.argsort(x)))),
+    ("ulps", lambda m, x: (m.nextafter(x, 10.0), m.spacing(x))),
     ("isin_invert", lambda m, x: m.isin(x, x[:2] * 1.0, invert=True)),
     ("tril_indices_from", lambda m, x: m.tril_indices_from(m.reshape(x, (2, 3)), 1)),
     ("triu_diag_indices_from", lambda m, x: (m.triu_indices_from(m.reshape(x, (3, 2))),
@@ -443,3 +446,17 @@ def test_convolve_primitive_under_nested_vmap_and_hessian():
     h = fg.hessian(f)(a[0, 0], v[0])
     np.testing.assert_allclose(h, fg.jacfwd(fg.grad(f))(a[0, 0], v[0]), rtol=1e-12)
     check_grads(f, (a[0, 0], v[0]), order=2)
+
+
+def test_functions_numpy_does_not_dispatch():
+    """np.kaiser and np.full do not dispatch on traced arguments: their funcgrad.numpy versions do."""
+    beta = np.array(2.5)
+    np.testing.assert_allclose(fnp.kaiser(6, beta), np.kaiser(6, beta), rtol=1e-14)
+    np.testing.assert_allclose(fg.jit(lambda b: fnp.kaiser(6, b))(beta), np.kaiser(6, beta), rtol=1e-14)
+    check_grads(lambda b: fnp.kaiser(6, b), (beta,), order=2)
+    betas = np.array([0.5, 2.5, 7.0])
+    np.testing.assert_allclose(fg.vmap(lambda b: fnp.kaiser(5, b))(betas), [np.kaiser(5, b) for b in betas],
+                               rtol=1e-14)
+    np.testing.assert_array_equal(fg.jit(lambda v: fnp.full((2, 3), v))(np.array(1.5)), np.full((2, 3), 1.5))
+    assert float(fg.grad(lambda v: np.sum(fnp.full((2, 3), v) * np.arange(6.0).reshape(2, 3)))(1.0)) == 15.0
+    np.testing.assert_array_equal(fg.vmap(lambda v: fnp.full(2, v))(np.array([1.0, 2.0])), [[1.0, 1.0], [2.0, 2.0]])

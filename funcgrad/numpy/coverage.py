@@ -99,6 +99,9 @@ NOTES = {
         "compress": "the condition must be concrete", "extract": "the condition must be concrete",
         "apply_along_axis": "batched with fg.vmap",
         "unwrap": "the corrections are constant", "lexsort": "stable",
+        "empty_like": "zeros (NumPy leaves it uninitialised)",
+        "full": "np.full does not dispatch on traced values: use fnp.full",
+        "kaiser": "np.kaiser does not dispatch on traced values: fnp.kaiser is differentiable in beta",
     },
     "numpy.linalg": {},
     "numpy.fft": {},
@@ -318,8 +321,9 @@ def _fill_diagonal_call(a, val, wrap=False):
     return _fnp().fill_diagonal(a, val, wrap, inplace=False)
 
 
-# functions whose NumPy form works in place: (the call on traced values, NumPy's result as a new array)
-IN_PLACE = {("numpy", "fill_diagonal"): (_fill_diagonal_call, _fill_diagonal_copy)}
+# (the call on traced values, NumPy's result): in-place NumPy functions, and uninitialised results
+IN_PLACE = {("numpy", "fill_diagonal"): (_fill_diagonal_call, _fill_diagonal_copy),
+            ("numpy", "empty_like"): (_np.empty_like, _np.zeros_like)}  # NumPy's is uninitialised
 # functions that read one triangle of a symmetric matrix: probed along symmetric directions
 SYMMETRIC = {("numpy.linalg", "cholesky"), ("numpy.linalg", "eigh"), ("numpy.linalg", "eigvalsh")}
 
@@ -403,7 +407,7 @@ def probe(module: str, name: str) -> Row:
     ok, got = _try(lambda: fg.jit(g)(*xs))
     traces = "yes" if ok and _same(got, want) else "concrete"
     return Row(module, name, traces, _differentiates(g, xs, want, (module, name) in SYMMETRIC),
-               _batches(fg, fn, args, kwargs), note)
+               _batches(fg, fn, ref, args, kwargs), note)
 
 
 def _differentiates(g, xs, want, symmetric) -> str:
@@ -445,11 +449,12 @@ def _differentiates(g, xs, want, symmetric) -> str:
     return "zero" if zero else "yes"
 
 
-def _batches(fg, fn, args, kwargs) -> str:
+def _batches(fg, fn, ref, args, kwargs) -> str:
     g, xs = _closed(fn, args, kwargs)
-    g2, xs2 = _closed(fn, _other_input(args), kwargs)
-    ok, want2 = _try(lambda: g2(*xs2))
-    ok1, want1 = _try(lambda: g(*xs))
+    r1, _ = _closed(ref, args, kwargs)
+    r2, xs2 = _closed(ref, _other_input(args), kwargs)
+    ok, want2 = _try(lambda: r2(*xs2))
+    ok1, want1 = _try(lambda: r1(*xs))
     if not (ok and ok1) or not _same_structure(want1, want2):
         return "—"
     stacked = [_np.stack([a, b]) for a, b in zip(xs, xs2)]

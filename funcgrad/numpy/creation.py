@@ -41,7 +41,7 @@ def copy(a, order="K", subok=False):
     return a.copy() if isinstance(a, _np.ndarray) else a
 
 
-from numpy import arange, empty, eye, full, identity, ones, tri, zeros  # noqa: E402,F401
+from numpy import arange, empty, eye, identity, ones, tri, zeros  # noqa: E402,F401
 
 
 def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, retstep: bool = False, dtype: Any = None,
@@ -179,3 +179,39 @@ def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype
     if axis != 0:
         y = moveaxis(y, 0, axis)
     return y if dtype is None else astype(y, dtype)
+
+
+def kaiser(M: int, beta: Any) -> Any:
+    """``numpy.kaiser``, the Kaiser window, differentiable in ``beta`` (through ``i0``).
+
+    >>> kaiser(3, 0.0).tolist()
+    [1.0, 1.0, 1.0]
+    """
+    if not _is_traced(beta):
+        return _np.kaiser(M, beta)
+    from funcgrad import ops
+
+    beta = astype(_arr(beta), _np.float64)
+    M = int(M)
+    if M < 1:
+        return _np.zeros(0)
+    if M == 1:
+        return _np.ones(1)
+    alpha = (M - 1) / 2.0
+    n = _np.arange(0, M, dtype=_np.float64)
+    return ops.i0(beta * _np.sqrt(1 - ((n - alpha) / alpha) ** 2.0)) / ops.i0(beta)
+
+
+def full(shape: Any, fill_value: Any, dtype: Any = None, order: str = "C", *, device: Any = None,
+         like: Any = None) -> Any:
+    """``numpy.full``; a traced ``fill_value`` is broadcast (and gets the derivative of the sum of the entries).
+    NumPy's own ``np.full`` does not dispatch on its arguments, so call this one on traced values.
+
+    >>> full((2,), 1.5).tolist()
+    [1.5, 1.5]
+    """
+    if not _is_traced(fill_value):
+        return _np.full(shape, fill_value, dtype, order)
+    fill_value = _arr(fill_value)
+    return broadcast_to(fill_value if dtype is None else astype(fill_value, dtype),
+                        (shape,) if isinstance(shape, int) else tuple(shape))

@@ -384,6 +384,17 @@ def _frexp_exponent_impl(x):
 
 frexp_exponent = elementwise("frexp_exponent", _frexp_exponent_impl, differentiable=False)
 
+
+# ----------------------------------------------------------------------------- integers, bits and ulps (no derivative)
+
+gcd = elementwise("gcd", np.gcd, differentiable=False)
+lcm = elementwise("lcm", np.lcm, differentiable=False)
+left_shift = elementwise("left_shift", np.left_shift, differentiable=False)
+right_shift = elementwise("right_shift", np.right_shift, differentiable=False)
+nextafter = elementwise("nextafter", np.nextafter, differentiable=False)
+spacing = elementwise("spacing", np.spacing, differentiable=False)
+bitwise_count = elementwise("bitwise_count", np.bitwise_count, differentiable=False)
+
 del _p
 
 
