@@ -100,6 +100,8 @@ NOTES = {
         "apply_along_axis": "batched with fg.vmap",
         "unwrap": "the corrections are constant", "lexsort": "stable",
         "empty_like": "zeros (NumPy leaves it uninitialised)",
+        "histogram2d": "value only; traces with int bins and ranges; differentiable in weights",
+        "histogramdd": "value only; traces with int bins and ranges; differentiable in weights",
         "full": "np.full does not dispatch on traced values: use fnp.full",
         "kaiser": "np.kaiser does not dispatch on traced values: fnp.kaiser is differentiable in beta",
     },

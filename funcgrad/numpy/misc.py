@@ -155,6 +155,54 @@ def bincount(x: Any, /, weights: Any = None, minlength: int = 0) -> Any:
     return at(_np.zeros(n, dtype_of(w)))[xv].add(w)
 
 
+def _bin_edges(name, a, bins, range):
+    """Concrete bin edges: from an integer ``bins`` and a ``range`` (no values needed), else from values."""
+    if isinstance(bins, str):
+        raise TypeError(f"funcgrad.numpy.{name}: bins given by a method name need the concrete values; "
+                        f"pass an integer or the bin edges")
+    if isinstance(bins, int | _np.integer):
+        if range is None:
+            av = _value_of(name, a)
+            lo, hi = (float(av.min()), float(av.max())) if av.size else (0.0, 1.0)
+        else:
+            lo, hi = float(range[0]), float(range[1])
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        return _np.linspace(lo, hi, int(bins) + 1, dtype=_np.result_type(dtype_of(a), float))
+    edges = _np.asarray(_value_of(name, bins))
+    if edges.ndim != 1 or _np.any(edges[:-1] > edges[1:]):
+        raise ValueError("`bins` must increase monotonically, when an array")
+    return edges
+
+
+def _bin_index(a, edges):
+    """The bin of each element of ``a`` (bin i holds ``edges[i] <= a < edges[i + 1]``, the last one also its
+    right edge), and whether it lies inside the edges."""
+    from funcgrad import ops
+    from funcgrad.numpy.indexing import searchsorted
+
+    nb = edges.shape[0] - 1
+    av = ops.stop_gradient(a)
+    idx = where(equal(av, edges[-1]), nb - 1, searchsorted(edges, av, "right") - 1)
+    return idx, ops.logical_and(ops.greater_equal(av, edges[0]), ops.less_equal(av, edges[-1]))
+
+
+def _counts(idx, inside, size, weights, like):
+    """Counts (or summed weights) of the flat bin indices ``idx`` where ``inside``: a scatter-add."""
+    from funcgrad import ops
+    from funcgrad.numpy._base import astype
+    from funcgrad.numpy.indexing import at
+    from funcgrad.numpy.shapes import ravel
+
+    idx = where(inside, idx, size)  # out of range: a last bin, dropped
+    if weights is None:
+        w = _np.ones(shape_of(like), _np.intp)
+    else:
+        w = ravel(_arr(weights))
+        w = astype(w, _np.result_type(dtype_of(w), _np.float64))
+    return ops.index(at(_np.zeros(size + 1, dtype_of(w)))[idx].add(w), (slice(0, size),))
+
+
 def histogram(a: Any, bins: Any = 10, range: Any = None, density: Any = None, weights: Any = None) -> Any:
     """``numpy.histogram``: ``(counts, bin_edges)``. With an integer ``bins`` and a ``range`` it traces under
     jit and vmap; otherwise it needs the concrete ``a``. Counts have no derivative in ``a``; with ``weights``
@@ -163,49 +211,80 @@ def histogram(a: Any, bins: Any = 10, range: Any = None, density: Any = None, we
     >>> [v.tolist() for v in histogram(_np.array([0.1, 0.4, 0.45, 0.9]), bins=2, range=(0.0, 1.0))]
     [[3, 1], [0.0, 0.5, 1.0]]
     """
-    from funcgrad import ops
     from funcgrad.numpy._base import astype
-    from funcgrad.numpy.indexing import at, searchsorted
     from funcgrad.numpy.reductions import sum
     from funcgrad.numpy.shapes import ravel
 
-    traced = _is_traced(a) or _is_traced(weights)
-    if not traced:
+    if not (_is_traced(a) or _is_traced(weights)):
         return _np.histogram(a, bins, range, density, weights)
-    if isinstance(bins, str):
-        raise TypeError("funcgrad.numpy.histogram: bins given by a method name need the concrete values; "
-                        "pass an integer or the bin edges")
     a = ravel(_arr(a))
-    if isinstance(bins, int | _np.integer):
-        if range is None:
-            av = _value_of("histogram", a)
-            lo, hi = (float(av.min()), float(av.max())) if av.size else (0.0, 1.0)
-        else:
-            lo, hi = float(range[0]), float(range[1])
-        if lo == hi:
-            lo, hi = lo - 0.5, hi + 0.5
-        edges = _np.linspace(lo, hi, int(bins) + 1, dtype=_np.result_type(dtype_of(a), float))
-    else:
-        edges = _np.asarray(_value_of("histogram", bins))
-        if edges.ndim != 1 or _np.any(edges[:-1] > edges[1:]):
-            raise ValueError("`bins` must increase monotonically, when an array")
-    nb = edges.shape[0] - 1
-    av = ops.stop_gradient(a)
-    # bin i holds edges[i] <= a < edges[i + 1]; the last bin also holds its right edge
-    idx = searchsorted(edges, av, "right") - 1
-    idx = where(equal(av, edges[-1]), nb - 1, idx)
-    inside = ops.logical_and(ops.greater_equal(av, edges[0]), ops.less_equal(av, edges[-1]))
-    idx = where(inside, idx, nb)  # out of range: a last bin, dropped below
-    if weights is None:
-        w = _np.ones(shape_of(a), _np.intp)
-    else:
-        w = ravel(_arr(weights))
-        w = astype(w, _np.result_type(dtype_of(w), _np.float64))
-    counts = ops.index(at(_np.zeros(nb + 1, dtype_of(w)))[idx].add(w), (slice(0, nb),))
+    edges = _bin_edges("histogram", a, bins, range)
+    idx, inside = _bin_index(a, edges)
+    counts = _counts(idx, inside, edges.shape[0] - 1, weights, a)
     if density:
         counts = astype(counts, _np.float64) if weights is None else counts
         counts = counts / (sum(counts) * _np.diff(edges))
     return counts, edges
+
+
+def histogramdd(sample: Any, bins: Any = 10, range: Any = None, density: Any = None, weights: Any = None) -> Any:
+    """``numpy.histogramdd`` of ``sample`` of shape ``(N, D)``: ``(counts, edges)``; traces with integer bins
+    and a range per dimension (no derivative in the sample; differentiable in ``weights``).
+
+    >>> h, edges = histogramdd(_np.array([[0.1, 0.9], [0.6, 0.7]]), bins=2, range=((0, 1), (0, 1)))
+    >>> h.tolist()
+    [[0.0, 1.0], [0.0, 1.0]]
+    """
+    from funcgrad import ops
+    from funcgrad.numpy._base import astype
+    from funcgrad.numpy.reductions import sum
+    from funcgrad.numpy.shapes import reshape, stack
+
+    parts = sample if isinstance(sample, list | tuple) else [sample]
+    if not (builtins.any(_is_traced(p) for p in parts) or _is_traced(weights)):
+        return _np.histogramdd(sample, bins, range, density, weights)
+    sample = _arr(sample) if not isinstance(sample, list | tuple) else stack([_arr(s) for s in sample], -1)
+    if len(shape_of(sample)) == 1:
+        sample = reshape(sample, (-1, 1))
+    n, d = shape_of(sample)
+    bins = [bins] * d if isinstance(bins, int | _np.integer) else list(bins)
+    ranges = [None] * d if range is None else list(range)
+    if len(bins) != d or len(ranges) != d:
+        raise ValueError("The dimension of bins (and range) must be equal to the dimension of the sample x.")
+    edges, flat, inside, shape = [], None, None, []
+    for k in builtins.range(d):
+        col = ops.index(sample, (slice(None), k))
+        e = _bin_edges("histogramdd", col, bins[k], ranges[k])
+        idx, ins = _bin_index(col, e)
+        nb = e.shape[0] - 1
+        flat = idx if flat is None else flat * nb + idx
+        inside = ins if inside is None else ops.logical_and(inside, ins)
+        edges.append(e)
+        shape.append(nb)
+    size = int(_np.prod(shape))
+    counts = astype(_counts(flat, inside, size, weights, ops.index(sample, (slice(None), 0))), _np.float64)
+    counts = reshape(counts, tuple(shape))
+    if density:
+        widths = _np.ones(())
+        for e in edges:
+            widths = _np.multiply.outer(widths, _np.diff(e))
+        counts = counts / (sum(counts) * widths)
+    return counts, edges
+
+
+def histogram2d(x: Any, y: Any, bins: Any = 10, range: Any = None, density: Any = None, weights: Any = None) -> Any:
+    """``numpy.histogram2d``: ``(counts, x_edges, y_edges)`` (see ``histogramdd``).
+
+    >>> h, xe, ye = histogram2d(_np.array([0.1, 0.6]), _np.array([0.9, 0.7]), bins=2, range=((0, 1), (0, 1)))
+    >>> h.tolist()
+    [[0.0, 1.0], [0.0, 1.0]]
+    """
+    if not (_is_traced(x) or _is_traced(y) or _is_traced(weights)):
+        return _np.histogram2d(x, y, bins, range, density, weights)
+    if not isinstance(bins, int | _np.integer) and len(bins) != 2:
+        bins = [bins, bins]  # one array of edges for both
+    h, edges = histogramdd([x, y], bins, range, density, weights)
+    return h, edges[0], edges[1]
 
 
 def isin(element: Any, test_elements: Any, assume_unique: bool = False, invert: bool = False, *,
