@@ -177,6 +177,11 @@ CASES = [
     ("compress", lambda m, x: m.compress([True, False, True], x, axis=1), [normal(2, 3)]),
     ("extract", lambda m, x: m.extract(np.array([[True, False, True], [False, True, True]]), x), [normal(2, 3)]),
     ("block", lambda m, a, b, c: m.block([[a, b], [c, c[:, :1] * 2.0]]), [normal(2, 2), normal(2, 1), normal(1, 2)]),
+    ("insert", lambda m, x, v: m.insert(x, [0, 2], v, axis=1), [normal(2, 3), normal(2)]),
+    ("insert_flat", lambda m, x, v: m.insert(x, 1, v), [normal(2, 2), normal(3)]),
+    ("polyfit", lambda m, x, y: m.polyfit(x, y, 2), [increasing(6), normal(6)]),
+    ("polyfit_weighted_2d", lambda m, x, y, w: m.polyfit(x, y, 1, w=w), [increasing(5), normal(5, 2), positive(5)]),
+    ("poly", lambda m, r: m.poly(r), [normal(3)]),
     ("geomspace_negative", lambda m, a, b: m.geomspace(-a, -b, 4, endpoint=False, axis=1), [positive(2), positive(2)]),
 ]
 

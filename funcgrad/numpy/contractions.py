@@ -317,3 +317,57 @@ def polyint(p: Any, m: int = 1, k: Any = None) -> Any:
         p = concatenate([p / _np.arange(n, 0, -1),
                          reshape(_arr(ks[i]), (1,))])
     return p
+
+
+def polyfit(x: Any, y: Any, deg: int, rcond: Any = None, full: bool = False, w: Any = None,
+            cov: Any = False) -> Any:
+    """``numpy.polyfit``: least-squares polynomial coefficients (highest power first), by NumPy's scaled
+    Vandermonde system; differentiable in ``x``, ``y`` and ``w``.
+
+    >>> polyfit(_np.array([0.0, 1.0, 2.0]), _np.array([1.0, 3.0, 5.0]), 1).round(12).tolist()
+    [2.0, 1.0]
+    """
+    from funcgrad.numpy import linalg as _linalg
+    from funcgrad.numpy.creation import vander
+    from funcgrad.numpy.elementwise import sqrt
+    from funcgrad.numpy.reductions import sum
+
+    _no("polyfit", full=full, cov=cov)
+    x, y = _arr(x), _arr(y)
+    order = int(deg) + 1
+    if deg < 0:
+        raise ValueError("expected deg >= 0")
+    if len(shape_of(x)) != 1 or not shape_of(x)[0]:
+        raise TypeError("expected a non-empty 1D vector for x")
+    if not 1 <= len(shape_of(y)) <= 2 or shape_of(y)[0] != shape_of(x)[0]:
+        raise TypeError("expected a 1D or 2D array for y, as long as x")
+    dtype = _np.result_type(dtype_of(x), dtype_of(y), 0.0)
+    x, y = astype(x, dtype), astype(y, dtype)
+    if rcond is None:
+        rcond = shape_of(x)[0] * float(_np.finfo(dtype).eps)
+    lhs, rhs = vander(x, order), y
+    if w is not None:
+        w = astype(_arr(w), dtype)
+        lhs = lhs * reshape(w, (-1, 1))
+        rhs = rhs * (reshape(w, (-1, 1)) if len(shape_of(rhs)) == 2 else w)
+    scale = sqrt(sum(lhs * lhs, 0))
+    c = _linalg.lstsq(lhs / scale, rhs, rcond=rcond)[0]
+    return c / (reshape(scale, (-1, 1)) if len(shape_of(c)) == 2 else scale)
+
+
+def poly(seq_of_zeros: Any) -> Any:
+    """``numpy.poly`` of a 1-D sequence of real roots: the monic polynomial's coefficients (a product of
+    linear factors), differentiable in the roots.
+
+    >>> poly(_np.array([1.0, 2.0])).tolist()
+    [1.0, -3.0, 2.0]
+    """
+    r = _arr(seq_of_zeros)
+    if len(shape_of(r)) != 1:
+        raise _unsupported("poly", "a matrix argument (the characteristic polynomial); pass its eigenvalues")
+    a = _np.ones(1, _np.result_type(dtype_of(r), 1.0))
+    for k in range(shape_of(r)[0]):
+        from funcgrad.numpy.shapes import concatenate
+
+        a = convolve(a, concatenate([_np.ones(1, dtype_of(a)), -reshape(ops.index(r, (k,)), (1,))]))
+    return a

@@ -554,3 +554,30 @@ def block(arrays: Any) -> Any:
         return concatenate([build(v, level + 1) for v in x], axis=-(d - level))
 
     return build(arrays, 0)
+
+
+def insert(arr: Any, obj: Any, values: Any, axis: Any = None) -> Any:
+    """``numpy.insert`` with a concrete ``obj``: NumPy's own layout, computed on index arrays, then a gather
+    from ``arr`` and ``values`` (differentiable in both).
+
+    >>> insert(_np.array([1.0, 2.0, 3.0]), 1, 9.0).tolist()
+    [1.0, 9.0, 2.0, 3.0]
+    """
+    arr, values = _arr(arr), _arr(values)
+    if _is_traced(obj):
+        obj = concrete_or_none(obj)
+        if obj is None:
+            raise _unsupported("insert", "a traced obj under jit (the result's shape depends on it)")
+    if axis is None:
+        arr = ravel(arr)
+    # positive tags are arr's elements (1-based), negative ones values' elements, placed by NumPy itself
+    tags = _np.insert(_np.arange(1, int(_np.prod(shape_of(arr))) + 1).reshape(shape_of(arr)), obj,
+                      -_np.arange(1, int(_np.prod(shape_of(values))) + 1).reshape(shape_of(values)),
+                      axis if axis is None else normalize_axis(axis, len(shape_of(arr))))
+    dtype = dtype_of(arr)
+    from_arr = ops.index(ravel(arr), (_np.maximum(tags, 1) - 1,))
+    from_values = ops.index(ravel(astype(values, dtype)), (_np.maximum(-tags, 1) - 1,)) if shape_of(values) or \
+        _np.any(tags < 0) else None
+    if from_values is None:
+        return from_arr
+    return ops.select(tags > 0, from_arr, from_values)
