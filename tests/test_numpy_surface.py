@@ -468,3 +468,19 @@ def test_functions_numpy_does_not_dispatch():
     np.testing.assert_array_equal(fg.jit(lambda v: fnp.full((2, 3), v))(np.array(1.5)), np.full((2, 3), 1.5))
     assert float(fg.grad(lambda v: np.sum(fnp.full((2, 3), v) * np.arange(6.0).reshape(2, 3)))(1.0)) == 15.0
     np.testing.assert_array_equal(fg.vmap(lambda v: fnp.full(2, v))(np.array([1.0, 2.0])), [[1.0, 1.0], [2.0, 2.0]])
+
+
+def test_convolve_derivatives_cost_what_the_convolution_costs():
+    """Every window sum in the first and second derivatives of a long-by-short convolution slides the short
+    operand (O(n m) work), never the long one over the long one."""
+    n, m = 200, 5
+    a, v = np.random.default_rng(4).standard_normal(n), np.random.default_rng(5).standard_normal(m)
+    f = lambda a, v: np.sum(np.convolve(a, v, "same") ** 3)  # noqa: E731
+    for g in (fg.grad(f, argnums=(0, 1)), fg.hessian(f, argnums=1)):
+        ir = fg.make_ir(g)(a, v)
+        windows = [e for e in ir.eqns if e.prim.name in ("convolve", "correlate_valid")]
+        assert windows
+        for e in windows:
+            x, w = (i.aval.shape[-1] for i in e.ins)
+            out = e.outs[0].aval.shape[-1]
+            assert min(x, w) * out <= (n + m) * m, (e.prim.name, x, w, out)

@@ -258,67 +258,79 @@ argsort.def_batch(_argsort_batch)
 
 
 # ----------------------------------------------------------------------------- convolution
-# A sum over sliding windows: ``out[..., k] = sum_i a[..., i] v[..., k - i]``, the full discrete convolution
-# along the last axis (leading axes broadcast). One primitive, so that it costs NumPy's O(n m) time and
-# O(n + m) memory; both rules are convolutions again.
+# Sums over sliding windows along the last axis (leading axes broadcast):
+#   convolve(a, v)[k]        = sum_i a[i] v[k - i]     (length n + m - 1, the full convolution)
+#   correlate_valid(x, w)[j] = sum_i x[i + j] w[i]     (length len(x) - len(w) + 1, for len(w) <= len(x))
+# Primitives, so that they cost NumPy's O(n m) time and O(n + m) memory; each one's rules are the other
+# or itself, so every order of derivative stays at that cost.
 
-def _convolve_impl(a, v):
-    a, v = np.asarray(a), np.asarray(v)
-    lead = np.broadcast_shapes(a.shape[:-1], v.shape[:-1])
-    n, m = a.shape[-1], v.shape[-1]
-    dtype = np.result_type(a, v)
-    if not lead:
-        return np.convolve(a, v).astype(dtype, copy=False)
-    a2 = np.broadcast_to(a, lead + (n,)).reshape(-1, n)
-    v2 = np.broadcast_to(v, lead + (m,)).reshape(-1, m)
-    out = np.empty((a2.shape[0], n + m - 1), dtype)
-    for i in range(a2.shape[0]):
-        out[i] = np.convolve(a2[i], v2[i])
-    return out.reshape(lead + (n + m - 1,))
+def _windowed(np_fn, out_len):
+    def impl(a, v):
+        a, v = np.asarray(a), np.asarray(v)
+        lead = np.broadcast_shapes(a.shape[:-1], v.shape[:-1])
+        n, m = a.shape[-1], v.shape[-1]
+        dtype = np.result_type(a, v)
+        if not lead:
+            return np_fn(a, v).astype(dtype, copy=False)
+        a2 = np.broadcast_to(a, lead + (n,)).reshape(-1, n)
+        v2 = np.broadcast_to(v, lead + (m,)).reshape(-1, m)
+        out = np.empty((a2.shape[0], out_len(n, m)), dtype)
+        for i in range(a2.shape[0]):
+            out[i] = np_fn(a2[i], v2[i])
+        return out.reshape(lead + (out_len(n, m),))
 
+    def abstract(a, v):
+        lead = np.broadcast_shapes(a.shape[:-1], v.shape[:-1])
+        return ShapedArray(lead + (out_len(a.shape[-1], v.shape[-1]),), np.result_type(a.dtype, v.dtype))
 
-def _convolve_abstract(a, v):
-    lead = np.broadcast_shapes(a.shape[:-1], v.shape[:-1])
-    return ShapedArray(lead + (a.shape[-1] + v.shape[-1] - 1,), np.result_type(a.dtype, v.dtype))
-
-
-def _convolve_cotangent(g, other, n):
-    """The cotangent of the operand of length ``n`` convolved with ``other``: a correlation of ``g``."""
-    from funcgrad.ops.indexing import index
-
-    m = shape_of(other)[-1]
-    return index(convolve(g, index(other, (Ellipsis, slice(None, None, -1)))), (Ellipsis, slice(m - 1, m - 1 + n)))
+    return impl, abstract
 
 
-def _convolve_batch(size, args, dims):
-    from funcgrad.ops.shape import broadcast_to, moveaxis
-
-    out = []
-    for x, d in zip(args, dims):
-        if d is None:
-            x = broadcast_to(x, shape=(size,) + shape_of(x))
-        elif d != 0:
-            x = moveaxis(x, d, 0)
-        out.append(x)
-    a, v = out
-    if len(shape_of(a)) != len(shape_of(v)):  # leading axes align from the right, behind the batch axis
-        from funcgrad.ops.shape import reshape
-
-        short, long_ = (a, v) if len(shape_of(a)) < len(shape_of(v)) else (v, a)
-        s = shape_of(short)
-        short = reshape(short, shape=s[:1] + (1,) * (len(shape_of(long_)) - len(s)) + s[1:])
-        a, v = (short, long_) if len(shape_of(a)) < len(shape_of(v)) else (long_, short)
-    return convolve(a, v), 0
+def _correlate_valid(x, w):
+    if w.shape[-1] > x.shape[-1]:
+        raise ValueError(f"correlate_valid: the window ({w.shape[-1]}) is longer than the signal ({x.shape[-1]})")
+    return np.correlate(x, w, "valid")
 
 
-convolve = Primitive("convolve", _convolve_impl, kind="opaque", abstract=_convolve_abstract)
-convolve.def_jvp(lambda t, ans, a, v: convolve(t, v), lambda t, ans, a, v: convolve(a, t))
-convolve.def_vjp(lambda g, ans, a, v: _unbroadcast_lead(_convolve_cotangent(g, v, shape_of(a)[-1]), shape_of(a)),
-                 lambda g, ans, a, v: _unbroadcast_lead(_convolve_cotangent(g, a, shape_of(v)[-1]), shape_of(v)))
-convolve.def_batch(_convolve_batch)
+def _windowed_batch(prim):
+    def rule(size, args, dims):
+        from funcgrad.ops.shape import broadcast_to, moveaxis, reshape
+
+        out = []
+        for x, d in zip(args, dims):
+            if d is None:
+                x = broadcast_to(x, shape=(size,) + shape_of(x))
+            elif d != 0:
+                x = moveaxis(x, d, 0)
+            out.append(x)
+        a, v = out
+        if len(shape_of(a)) != len(shape_of(v)):  # leading axes align from the right, behind the batch axis
+            short, long_ = (a, v) if len(shape_of(a)) < len(shape_of(v)) else (v, a)
+            s = shape_of(short)
+            short = reshape(short, shape=s[:1] + (1,) * (len(shape_of(long_)) - len(s)) + s[1:])
+            a, v = (short, long_) if len(shape_of(a)) < len(shape_of(v)) else (long_, short)
+        return prim(a, v), 0
+
+    return rule
 
 
 def _unbroadcast_lead(g, shape):
     from funcgrad.ops.util import unbroadcast
 
     return unbroadcast(g, shape)
+
+
+_convolve_impl, _convolve_abstract = _windowed(np.convolve, lambda n, m: n + m - 1)
+_correlate_impl, _correlate_abstract = _windowed(_correlate_valid, lambda n, m: n - m + 1)
+convolve = Primitive("convolve", _convolve_impl, kind="opaque", abstract=_convolve_abstract)
+correlate_valid = Primitive("correlate_valid", _correlate_impl, kind="opaque", abstract=_correlate_abstract)
+
+convolve.def_jvp(lambda t, ans, a, v: convolve(t, v), lambda t, ans, a, v: convolve(a, t))
+convolve.def_vjp(lambda g, ans, a, v: _unbroadcast_lead(correlate_valid(g, v), shape_of(a)),
+                 lambda g, ans, a, v: _unbroadcast_lead(correlate_valid(g, a), shape_of(v)))
+convolve.def_batch(_windowed_batch(convolve))
+
+correlate_valid.def_jvp(lambda t, ans, x, w: correlate_valid(t, w), lambda t, ans, x, w: correlate_valid(x, t))
+correlate_valid.def_vjp(lambda g, ans, x, w: _unbroadcast_lead(convolve(g, w), shape_of(x)),
+                        lambda g, ans, x, w: _unbroadcast_lead(correlate_valid(x, g), shape_of(w)))
+correlate_valid.def_batch(_windowed_batch(correlate_valid))
