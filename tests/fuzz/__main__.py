@@ -94,8 +94,9 @@ def _memory(calls: int, report) -> bool:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.fuzz", description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=5000, help="programs per fuzzer (default 5000)")
-    parser.add_argument("--seed", type=int, default=0, help="Hypothesis seed (default 0)")
-    parser.add_argument("--only", choices=["functional", "imperative"], help="run one fuzzer")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="campaign seed: functional programs random_program(seed * 1000000 + i), and Hypothesis's")
+    parser.add_argument("--only", choices=["functional", "imperative", "memory"], help="run one part")
     parser.add_argument("--max-steps", type=int, default=8, help="lines per functional program (default 8)")
     parser.add_argument("--show-programs", action="store_true", help="print every functional program")
     parser.add_argument("--hypothesis", action="store_true",
@@ -120,7 +121,7 @@ def main(argv=None) -> int:
         counts = _imperative(args.n, args.seed, report)
         report(f"imperative: {counts}")
         failed |= bool(counts.mismatches or counts.errors)
-    if args.memory:
+    if args.memory or args.only == "memory":
         failed |= not _memory(args.calls, report)
     return 1 if failed else 0
 
