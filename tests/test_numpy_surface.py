@@ -484,3 +484,18 @@ def test_convolve_derivatives_cost_what_the_convolution_costs():
             x, w = (i.aval.shape[-1] for i in e.ins)
             out = e.outs[0].aval.shape[-1]
             assert min(x, w) * out <= (n + m) * m, (e.prim.name, x, w, out)
+
+
+def test_autograd_tensors_through_sorting_and_interpolation():
+    from funcgrad import autograd as ag
+
+    x = ag.tensor([3.0, 1.0, 2.0], requires_grad=True)
+    (np.sort(x) * ag.tensor([1.0, 2.0, 3.0])).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 1.0, 2.0])
+    x.grad = None
+    (np.median(x) + np.quantile(x, 0.25) + np.interp(0.5, np.array([0.0, 1.0]), x[:2])).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.5, 1.0, 1.5])
+    x.grad = None
+    h = np.histogram(np.array([0.1, 0.7, 0.8]), bins=2, range=(0.0, 1.0), weights=x)[0]
+    (h * ag.tensor([1.0, 10.0])).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 10.0, 10.0])

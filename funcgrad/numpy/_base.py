@@ -94,3 +94,14 @@ def _value_of(name: str, x: Any) -> Any:
             f"which are unknown here (under fg.jit only shapes and dtypes are known, and under fg.vmap "
             f"values differ between batch elements). Call {name} outside fg.jit / fg.vmap and pass its "
             f"result in as an argument.") from None
+
+
+def _index_array(x: Any) -> Any:
+    """Integer indices as ``getitem`` takes them: the values of a registered array type (autograd tensors;
+    indices carry no derivative), anything else as it is."""
+    if isinstance(x, Tracer) or not _is_traced(x):
+        return x
+    from funcgrad.core.trace import _WRAPPERS
+
+    unwrap = _WRAPPERS.get(type(x))
+    return unwrap(x) if unwrap is not None and not _np.issubdtype(dtype_of(x), _np.inexact) else x

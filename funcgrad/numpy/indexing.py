@@ -9,7 +9,7 @@ import numpy as _np
 
 from funcgrad import ops
 from funcgrad.core.trace import Tracer, concrete_or_none
-from funcgrad.numpy._base import _arr, _is_traced, _no, asarray, astype
+from funcgrad.numpy._base import _arr, _index_array, _is_traced, _no, asarray, astype
 from funcgrad.numpy.elementwise import maximum, minimum
 from funcgrad.numpy.shapes import broadcast_to, ravel
 from funcgrad.ops.indexing import searchsorted as _searchsorted_p
@@ -31,14 +31,14 @@ def take(a, indices, axis=None, out=None, mode=None):
     if axis is None:
         a, axis = ravel(a), 0
     axis = normalize_axis(axis, len(shape_of(a)))
-    return ops.index(a, (slice(None),) * axis + (asarray(indices),))
+    return ops.index(a, (slice(None),) * axis + (_index_array(asarray(indices)),))
 
 
 def take_along_axis(arr, indices, axis):
     arr = _arr(arr)
     nd = len(shape_of(arr))
     axis = normalize_axis(axis, nd)
-    ind = asarray(indices)
+    ind = _index_array(asarray(indices))
     key = []
     for d in range(nd):
         if d == axis:
@@ -63,7 +63,8 @@ class _IndexUpdate:
     __slots__ = ("x", "key")
 
     def __init__(self, x, key):
-        self.x, self.key = x, key
+        self.x = x
+        self.key = tuple(_index_array(k) for k in key) if isinstance(key, tuple) else _index_array(key)
 
     def _prepare(self, v):
         from funcgrad.ops.indexing import normalize_index
