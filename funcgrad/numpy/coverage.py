@@ -6,6 +6,7 @@ happens, not from a list:
 
 - **traces**: ``yes`` if the call on traced values gives NumPy's values under ``fg.jit`` (shapes and
   dtypes only); ``concrete`` if it does so only where values are known (``grad``, ``jvp`` without jit);
+  ``n/a`` if it takes no array;
 - **differentiates**: ``yes`` if the forward-mode derivative along a random direction agrees with
   central differences (``zero`` where both vanish, ``—`` where the output is integer or boolean);
 - **vmap**: ``yes`` if ``fg.vmap`` over a batch of two inputs equals a Python loop.
@@ -502,7 +503,8 @@ def render(table: list[Row] | tuple[Row, ...] | None = None) -> str:
         "probed with plain `np.*` calls on small random inputs:",
         "",
         "- **traces**: `yes` gives NumPy's values on traced arrays under `fg.jit` (shapes and dtypes only);",
-        "  `concrete` only where values are known (`grad`, `jvp`, `vmap` without jit); `no` raises.",
+        "  `concrete` only where values are known (`grad`, `jvp` without jit); `no` raises; `n/a` takes no",
+        "  array (its result is a constant in traced code); `—` not probed (see the note).",
         "- **differentiates**: `yes` if the forward derivative along a random direction matches central",
         "  differences (`zero` where both vanish: piecewise-constant results); `no` if it raises, or gives 0",
         "  where the differences do not (a value-only result); `unverified` where the output's shape moves",
