@@ -9,7 +9,8 @@ import numpy as _np
 
 from funcgrad import ops
 from funcgrad.core.trace import Tracer, concrete_or_none
-from funcgrad.numpy._base import _arr, _index_array, _is_traced, _no, asarray, astype
+from funcgrad.numpy._base import _arr, _is_traced, _no, asarray, astype
+from funcgrad.numpy._values import _index_array
 from funcgrad.numpy.elementwise import maximum, minimum
 from funcgrad.numpy.shapes import broadcast_to, ravel
 from funcgrad.ops.indexing import searchsorted as _searchsorted_p
@@ -321,7 +322,7 @@ def compress(condition: Any, a: Any, axis: Any = None, out: Any = None) -> Any:
     >>> compress([True, False, True], _np.array([1.0, 2.0, 3.0])).tolist()
     [1.0, 3.0]
     """
-    from funcgrad.numpy._base import _value_of
+    from funcgrad.numpy._values import _value_of
 
     _no("compress", out=out)
     keep = _np.flatnonzero(_np.asarray(_value_of("compress", condition), bool))
@@ -340,7 +341,7 @@ def extract(condition: Any, arr: Any) -> Any:
     >>> extract(_np.array([[True, False], [False, True]]), _np.array([[1.0, 2.0], [3.0, 4.0]])).tolist()
     [1.0, 4.0]
     """
-    from funcgrad.numpy._base import _value_of
+    from funcgrad.numpy._values import _value_of
 
     keep = _np.flatnonzero(_np.ravel(_value_of("extract", condition)))
     return ops.index(ravel(_arr(arr)), (keep,))

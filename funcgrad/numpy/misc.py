@@ -7,7 +7,8 @@ import typing as _typing
 
 import numpy as _np
 
-from funcgrad.numpy._base import _arr, _is_traced, _value_of
+from funcgrad.numpy._base import _arr, _is_traced
+from funcgrad.numpy._values import _value_of
 from funcgrad.numpy.constants import pi
 from funcgrad.numpy.elementwise import absolute, equal, less, less_equal, not_equal, sin, where
 from funcgrad.numpy.reductions import all

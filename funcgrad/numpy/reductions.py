@@ -8,7 +8,8 @@ import numpy as _np
 
 from funcgrad import ops
 from funcgrad.core.trace import concrete_or_none
-from funcgrad.numpy._base import _arr, _is_traced, _no, _value_of, astype
+from funcgrad.numpy._base import _arr, _is_traced, _no, astype
+from funcgrad.numpy._values import _value_of
 from funcgrad.numpy.constants import float64, int64
 from funcgrad.numpy.elementwise import exp, isfinite, isnan, log, sqrt, where
 from funcgrad.numpy.elementwise import where as _where
