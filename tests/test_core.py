@@ -156,8 +156,8 @@ def test_tracer_used_after_its_trace_ended():
 
 
 def test_unsupported_numpy_function_is_named():
-    with pytest.raises(NotImplementedError, match="numpy.sort"):
-        fg.grad(lambda x: np.sort(x).sum())(np.ones(3))
+    with pytest.raises(NotImplementedError, match="numpy.roots"):
+        fg.grad(lambda x: np.roots(x).sum())(np.ones(3))
 
 
 def test_traced_value_refuses_silent_conversion():
@@ -173,7 +173,7 @@ def test_make_ir_of_grad_prints_readable_ir():
     assert text.startswith("{ lambda a:f64[] .")
     assert "tanh a" in text and "exp a" in text and text.rstrip().endswith("}")
     assert len(ir.eqns) == len(text.splitlines()) - 2
-    assert "<pre>" in ir._repr_html_()
+    assert "<table" in ir._repr_html_() and "tanh" in ir._repr_html_()
 
 
 def test_make_ir_shapes_and_constants():

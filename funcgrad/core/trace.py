@@ -292,8 +292,11 @@ class Tracer:
     @property
     def mT(self): return _fnp().swapaxes(self, -1, -2)
     @property
-    def real(self): return self
-    def conj(self): return self
+    def real(self): return _fnp().real(self)
+    @property
+    def imag(self): return _fnp().imag(self)
+    def conj(self): return _fnp().conj(self)
+    conjugate = conj
     def sum(self, axis=None, dtype=None, out=None, keepdims=False):
         return _fnp().sum(self, axis, dtype, out, keepdims)
     def mean(self, axis=None, dtype=None, out=None, keepdims=False):

@@ -14,6 +14,18 @@ from funcgrad.ops.util import dtype_of, shape_of
 if _typing.TYPE_CHECKING:
     from typing import Any
 
+__all__ = ["abs", "absolute", "add", "angle", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2",
+    "arctanh", "around", "bitwise_and", "bitwise_count", "bitwise_left_shift", "bitwise_or", "bitwise_right_shift",
+    "bitwise_xor", "cbrt", "ceil", "clip", "conj", "conjugate", "copysign", "cos", "cosh", "deg2rad", "degrees",
+    "divide", "divmod", "equal", "exp", "exp2", "expm1", "fabs", "fix", "float_power", "floor", "floor_divide",
+    "fmax", "fmin", "fmod", "frexp", "gcd", "greater", "greater_equal", "heaviside", "hypot", "i0", "imag", "invert",
+    "iscomplex", "isfinite", "isinf", "isnan", "isneginf", "isposinf", "isreal", "lcm", "ldexp", "left_shift", "less",
+    "less_equal", "log", "log10", "log1p", "log2", "logaddexp", "logaddexp2", "logical_and", "logical_not",
+    "logical_or", "logical_xor", "maximum", "minimum", "mod", "modf", "multiply", "nan_to_num", "negative",
+    "nextafter", "not_equal", "piecewise", "positive", "power", "rad2deg", "radians", "real", "real_if_close",
+    "reciprocal", "remainder", "right_shift", "rint", "round", "select", "sigmoid", "sign", "signbit", "sin", "sinh",
+    "spacing", "sqrt", "square", "subtract", "tan", "tanh", "true_divide", "trunc", "where"]
+
 
 def _unary(prim):
     def fn(x, /, out=None, *, where=None, dtype=None, **kwargs):
@@ -292,6 +304,10 @@ def real(val: Any) -> Any:
     >>> real(_np.array([1.0, -2.0])).tolist()
     [1.0, -2.0]
     """
+    if _np.issubdtype(dtype_of(val), _np.complexfloating):
+        from funcgrad.numpy import _complex
+
+        return _complex.real(val)
     return _real_only("real", val)
 
 
@@ -301,6 +317,10 @@ def imag(val: Any) -> Any:
     >>> imag(_np.array([1.0, -2.0])).tolist()
     [0.0, 0.0]
     """
+    if _np.issubdtype(dtype_of(val), _np.complexfloating):
+        from funcgrad.numpy import _complex
+
+        return _complex.imag(val)
     val = _real_only("imag", val)
     return _np.zeros(shape_of(val), dtype_of(val))
 
@@ -311,6 +331,10 @@ def conjugate(x: Any, /, out: Any = None, **kw: Any) -> Any:
     >>> conjugate(_np.array([1.0, -2.0])).tolist()
     [1.0, -2.0]
     """
+    if _np.issubdtype(dtype_of(x), _np.complexfloating):
+        from funcgrad.numpy import _complex
+
+        return _complex.conj(x)
     _no("conjugate", out=out)
     return _real_only("conjugate", x)
 
@@ -324,6 +348,10 @@ def angle(z: Any, deg: bool = False) -> Any:
     >>> angle(_np.array([1.0, -2.0])).tolist()
     [0.0, 3.141592653589793]
     """
+    if _np.issubdtype(dtype_of(z), _np.complexfloating):
+        from funcgrad.numpy import _complex
+
+        return _complex.angle(z, deg)
     z = _real_only("angle", z)
     half_turn = 180.0 if deg else pi
     if not _np.issubdtype(dtype_of(z), _np.floating):

@@ -147,6 +147,23 @@ def _define_unary(name):
     elementwise(name, impl, differentiable=False) for name, impl in NONDIFF_UNARY.items())
 
 
+def _complex_aware(real_rule, which):
+    """``abs``'s rule, or for a complex input the modulus rule of :mod:`funcgrad.ops.complex`."""
+
+    def rule(t, ans, x):
+        if dtype_of(x).kind == "c":
+            from funcgrad.ops.complex import complex_abs
+
+            return getattr(complex_abs, which)[0](t, ans, x)
+        return real_rule(t, ans, x)
+
+    return rule
+
+
+abs.def_jvp(_complex_aware(abs.jvp[0], "jvp"))
+abs.def_vjp(_complex_aware(abs.vjp[0], "vjp"))
+
+
 def _zero_cotangent(g, ans, x, **params):
     return np.zeros(shape_of(x), dtype_of(x))
 

@@ -116,6 +116,10 @@ class Pullback:
             elif dtype_of(g) != dtype_of(x):  # a float32 input promoted by a float64 operand
                 from funcgrad.numpy import astype
 
+                if dtype_of(g).kind == "c" and dtype_of(x).kind != "c":  # a real input mixed with complex values
+                    from funcgrad.ops.complex import real
+
+                    g = real(g)
                 g = astype(g, dtype_of(x))
             grads.append(g)
         return tree.unflatten(self._in_tree, grads)
