@@ -16,9 +16,17 @@ from funcgrad.ops.util import dtype_of, normalize_axis, shape_of
 if _typing.TYPE_CHECKING:
     from typing import Any
 
+__all__ = ["convolve", "correlate", "cross", "dot", "einsum", "inner", "kron", "matmul", "matvec", "outer", "poly",
+    "polyadd", "polyder", "polyfit", "polyint", "polymul", "polysub", "polyval", "tensordot", "vdot", "vecdot",
+    "vecmat"]
+
 
 def matmul(a, b, /, out=None, **kw):
-    """``a @ b`` with NumPy's rules for 1-D operands and broadcast batch axes."""
+    """``a @ b`` with NumPy's rules for 1-D operands and broadcast batch axes.
+
+    >>> fnp.matmul(np.ones((4, 2, 3)), np.ones(3)).shape
+    (4, 2)
+    """
     _no("matmul", out=out)
     a, b = _arr(a), _arr(b)
     sa, sb = shape_of(a), shape_of(b)
@@ -51,7 +59,11 @@ def matmul(a, b, /, out=None, **kw):
 
 
 def dot(a, b, out=None):
-    """``numpy.dot``."""
+    """``numpy.dot``.
+
+    >>> float(fnp.dot(np.array([1.0, 2.0]), np.array([3.0, 4.0])))
+    11.0
+    """
     _no("dot", out=out)
     a, b = _arr(a), _arr(b)
     sa, sb = shape_of(a), shape_of(b)
@@ -63,11 +75,20 @@ def dot(a, b, out=None):
 
 
 def vdot(a, b):
+    """``numpy.vdot`` of real arrays: the dot product of the flattened arrays.
+
+    >>> float(fnp.vdot(np.ones((2, 2)), np.ones((2, 2))))
+    4.0
+    """
     return dot(ravel(a), ravel(b))
 
 
 def inner(a, b):
-    """``numpy.inner``: contraction over the last axes."""
+    """``numpy.inner``: contraction over the last axes.
+
+    >>> float(fnp.inner(np.array([1.0, 2.0]), np.array([3.0, 4.0])))
+    11.0
+    """
     a, b = _arr(a), _arr(b)
     sa, sb = shape_of(a), shape_of(b)
     if not sa or not sb:
@@ -76,12 +97,21 @@ def inner(a, b):
 
 
 def outer(a, b, out=None):
+    """``numpy.outer``.
+
+    >>> fnp.outer(np.array([1.0, 2.0]), np.array([1.0, 3.0])).tolist()
+    [[1.0, 3.0], [2.0, 6.0]]
+    """
     _no("outer", out=out)
     return multiply(reshape(ravel(a), (-1, 1)), reshape(ravel(b), (1, -1)))
 
 
 def tensordot(a, b, axes=2):
-    """``numpy.tensordot``."""
+    """``numpy.tensordot``.
+
+    >>> fnp.tensordot(np.ones((2, 3)), np.ones((3, 4)), axes=1).shape
+    (2, 4)
+    """
     a, b = _arr(a), _arr(b)
     na, nb = len(shape_of(a)), len(shape_of(b))
     if isinstance(axes, int):
@@ -96,6 +126,11 @@ def tensordot(a, b, axes=2):
 
 
 def kron(a, b):
+    """``numpy.kron``: the Kronecker product.
+
+    >>> fnp.kron(np.array([1.0, 2.0]), np.array([1.0, 10.0])).tolist()
+    [1.0, 10.0, 2.0, 20.0]
+    """
     a, b = _arr(a), _arr(b)
     sa, sb = shape_of(a), shape_of(b)
     nd = builtins.max(len(sa), len(sb))
@@ -107,7 +142,11 @@ def kron(a, b):
 
 
 def einsum(subscripts, *operands, optimize=False, out=None, dtype=None, casting=None, order=None):
-    """``numpy.einsum`` (explicit or implicit output, ellipsis, traces of repeated indices)."""
+    """``numpy.einsum`` (explicit or implicit output, ellipsis, traces of repeated indices).
+
+    >>> fnp.einsum('ij,j->i', np.eye(2), np.array([1.0, 2.0])).tolist()
+    [1.0, 2.0]
+    """
     from funcgrad.numpy._einsum import einsum as _einsum
 
     _no("einsum", out=out)
@@ -115,6 +154,11 @@ def einsum(subscripts, *operands, optimize=False, out=None, dtype=None, casting=
 
 
 def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """``numpy.cross`` of 3-vectors.
+
+    >>> fnp.cross(np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0])).tolist()
+    [0.0, 0.0, 1.0]
+    """
     a, b = _arr(a), _arr(b)
     if axis is not None:
         axisa = axisb = axisc = axis

@@ -14,18 +14,36 @@ from funcgrad.ops.util import dtype_of, shape_of
 if _typing.TYPE_CHECKING:
     from typing import Any
 
+__all__ = ["arange", "copy", "diagflat", "empty", "empty_like", "eye", "full", "full_like", "geomspace", "identity",
+    "kaiser", "linspace", "logspace", "meshgrid", "ones", "ones_like", "tri", "vander", "zeros", "zeros_like"]
+
 
 def zeros_like(a, dtype=None, order="K", subok=True, shape=None, **kw):
+    """``numpy.zeros_like`` (also ``empty_like``): a constant.
+
+    >>> fnp.zeros_like(np.ones(2)).tolist()
+    [0.0, 0.0]
+    """
     a = _arr(a)
     return _np.zeros(shape_of(a) if shape is None else shape, dtype or dtype_of(a))
 
 
 def ones_like(a, dtype=None, order="K", subok=True, shape=None, **kw):
+    """``numpy.ones_like``: a constant.
+
+    >>> fnp.ones_like(np.zeros(2)).tolist()
+    [1.0, 1.0]
+    """
     a = _arr(a)
     return _np.ones(shape_of(a) if shape is None else shape, dtype or dtype_of(a))
 
 
 def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, **kw):
+    """``numpy.full_like``; a traced fill value is broadcast.
+
+    >>> float(fg.grad(lambda v: fnp.sum(fnp.full_like(np.ones(3), v)))(2.0))
+    3.0
+    """
     a = _arr(a)
     out_shape = shape_of(a) if shape is None else shape
     if _is_traced(fill_value):
@@ -37,6 +55,11 @@ empty_like = zeros_like
 
 
 def copy(a, order="K", subok=False):
+    """``numpy.copy`` (traced values are immutable: returned as they are).
+
+    >>> fnp.copy(np.array([1.0, 2.0])).tolist()
+    [1.0, 2.0]
+    """
     a = _arr(a)
     return a.copy() if isinstance(a, _np.ndarray) else a
 

@@ -27,14 +27,14 @@ __all__ = ["abs", "absolute", "add", "angle", "arccos", "arccosh", "arcsin", "ar
     "spacing", "sqrt", "square", "subtract", "tan", "tanh", "true_divide", "trunc", "where"]
 
 
-def _unary(prim):
+def _unary(prim, name=None):
     def fn(x, /, out=None, *, where=None, dtype=None, **kwargs):
-        _no(prim.name, out=out, where=where)
+        _no(name or prim.name, out=out, where=where)
         r = prim(_arr(x))
         return r if dtype is None else astype(r, dtype)
 
-    fn.__name__ = prim.name
-    fn.__doc__ = f"Elementwise ``numpy.{prim.name}``, traceable."
+    fn.__name__ = name or prim.name
+    fn.__doc__ = f"Elementwise ``numpy.{fn.__name__}``, traceable.\n\n" + _example(fn.__name__, 1)
     fn.primitive = prim
     return fn
 
@@ -46,9 +46,24 @@ def _binary(prim, name=None):
         return r if dtype is None else astype(r, dtype)
 
     fn.__name__ = name or prim.name
-    fn.__doc__ = f"Elementwise ``numpy.{fn.__name__}``, traceable."
+    fn.__doc__ = f"Elementwise ``numpy.{fn.__name__}``, traceable.\n\n" + _example(fn.__name__, 2)
     fn.primitive = prim
     return fn
+
+
+# example inputs of the generated functions: floats in their domain, integers or booleans where NumPy wants them
+_INTEGER = ("bitwise_and", "bitwise_or", "bitwise_xor", "invert", "gcd", "lcm", "left_shift", "right_shift",
+            "bitwise_count")
+_BOOLEAN = ("logical_and", "logical_or", "logical_xor", "logical_not")
+
+
+def _example(name, arity):
+    """A doctest comparing ``fnp.<name>`` with ``np.<name>`` (and, where it is differentiable, a derivative)."""
+    x = ("np.array([3, 5])" if name in _INTEGER else "np.array([True, False])" if name in _BOOLEAN
+         else "np.array([1.5, 2.5])" if name == "arccosh" else "np.array([0.25, 0.5])")
+    args = ", ".join([x] * arity) if arity == 1 or name in _INTEGER + _BOOLEAN else f"{x}, np.array([0.75, 2.0])"
+    return (f"    >>> bool(np.array_equal(fnp.{name}({args}), np.{name}({args}), equal_nan=True))\n"
+            f"    True\n")
 
 
 sin = _unary(ops.sin)
@@ -112,7 +127,7 @@ spacing = _unary(ops.spacing)
 bitwise_count = _unary(ops.bitwise_count)
 
 absolute = abs = fabs = _unary(ops.abs)
-negative = _unary(ops.neg)
+negative = _unary(ops.neg, "negative")
 add = _binary(ops.add)
 subtract = _binary(ops.sub, "subtract")
 multiply = _binary(ops.mul, "multiply")
@@ -122,25 +137,42 @@ fix = trunc
 
 
 def reciprocal(x, /, out=None, **kw):
-    """Elementwise ``1 / x``."""
+    """Elementwise ``1 / x``.
+
+    >>> fnp.reciprocal(np.array([2.0, 4.0])).tolist()
+    [0.5, 0.25]
+    """
     _no("reciprocal", out=out)
     return ops.reciprocal(_arr(x))
 
 
 def positive(x, /, out=None, **kw):
+    """``numpy.positive``: the input.
+
+    >>> fnp.positive(np.array([1.0, -2.0])).tolist()
+    [1.0, -2.0]
+    """
     _no("positive", out=out)
     return _arr(x)
 
 
 def square(x, /, out=None, **kw):
-    """Elementwise ``x * x``."""
+    """Elementwise ``x * x``.
+
+    >>> float(fg.grad(fnp.square)(3.0))
+    6.0
+    """
     _no("square", out=out)
     x = _arr(x)
     return ops.mul(x, x)
 
 
 def power(x, y, /, out=None, **kw):
-    """Elementwise ``x ** y``; small constant exponents become products."""
+    """Elementwise ``x ** y``; small constant exponents become products.
+
+    >>> float(fg.grad(lambda x: fnp.power(x, 3))(2.0))
+    12.0
+    """
     _no("power", out=out)
     x, y = _arr(x), _arr(y)
     if isinstance(y, int | float) and y in (1, 2) and _is_traced(x):
@@ -149,14 +181,29 @@ def power(x, y, /, out=None, **kw):
 
 
 def float_power(x, y, /, out=None, **kw):
+    """``numpy.float_power``: ``x ** y`` in float64.
+
+    >>> fnp.float_power(np.array([2.0, 3.0], np.float32), 2).dtype
+    dtype('float64')
+    """
     return power(astype(x, float64), astype(y, float64) if _is_traced(y) or isinstance(y, _np.ndarray) else float(y))
 
 
 def deg2rad(x, /, out=None, **kw):
+    """``numpy.deg2rad`` (``numpy.radians``).
+
+    >>> float(fnp.deg2rad(180.0))
+    3.141592653589793
+    """
     return _arr(x) * (pi / 180)
 
 
 def rad2deg(x, /, out=None, **kw):
+    """``numpy.rad2deg`` (``numpy.degrees``).
+
+    >>> float(fnp.rad2deg(np.pi))
+    180.0
+    """
     return _arr(x) * (180 / pi)
 
 
@@ -164,24 +211,40 @@ radians, degrees = deg2rad, rad2deg
 
 
 def sigmoid(x):
-    """The logistic function ``1 / (1 + exp(-x))``, computed stably."""
+    """The logistic function ``1 / (1 + exp(-x))``, computed stably.
+
+    >>> float(fnp.sigmoid(0.0))
+    0.5
+    """
     return ops.logistic(_arr(x))
 
 
 def fmax(x, y, /, out=None, **kw):
-    """Elementwise maximum that ignores NaN."""
+    """Elementwise maximum that ignores NaN.
+
+    >>> fnp.fmax(np.array([1.0, np.nan]), np.array([2.0, 0.5])).tolist()
+    [2.0, 0.5]
+    """
     x, y = _arr(x), _arr(y)
     return where(isnan(y), x, where(isnan(x), y, maximum(x, y)))
 
 
 def fmin(x, y, /, out=None, **kw):
-    """Elementwise minimum that ignores NaN."""
+    """Elementwise minimum that ignores NaN.
+
+    >>> fnp.fmin(np.array([1.0, np.nan]), np.array([2.0, 0.5])).tolist()
+    [1.0, 0.5]
+    """
     x, y = _arr(x), _arr(y)
     return where(isnan(y), x, where(isnan(x), y, minimum(x, y)))
 
 
 def round(a, decimals=0, out=None):
-    """``numpy.round``: zero derivative."""
+    """``numpy.round``: zero derivative.
+
+    >>> fnp.round(np.array([0.26, 1.5]), 1).tolist()
+    [0.3, 1.5]
+    """
     _no("round", out=out)
     return ops.round(_arr(a), decimals=decimals)
 
@@ -190,12 +253,21 @@ around = round
 
 
 def invert(x, /, out=None, **kw):
+    """``numpy.invert`` (bitwise not; logical not of booleans).
+
+    >>> fnp.invert(np.array([True, False])).tolist()
+    [False, True]
+    """
     x = _arr(x)
     return ops.logical_not(x) if dtype_of(x) == _np.bool_ else ops.invert(x)
 
 
 def where(condition, x=None, y=None, /):
-    """``numpy.where``: select between ``x`` and ``y``; a zero cotangent stays zero."""
+    """``numpy.where``: select between ``x`` and ``y``; a zero cotangent stays zero.
+
+    >>> fnp.where(np.array([True, False]), 1.0, np.array([2.0, 3.0])).tolist()
+    [1.0, 3.0]
+    """
     if x is None and y is None:
         from funcgrad.numpy.indexing import nonzero  # indexing builds on this module
 
@@ -204,7 +276,11 @@ def where(condition, x=None, y=None, /):
 
 
 def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **kw):
-    """``numpy.clip``: derivative 1 inside the interval, 0 outside."""
+    """``numpy.clip``: derivative 1 inside the interval, 0 outside.
+
+    >>> fg.grad(lambda x: fnp.sum(fnp.clip(x, 0.0, 1.0)))(np.array([-1.0, 0.5, 2.0])).tolist()
+    [0.0, 1.0, 0.0]
+    """
     _no("clip", out=out)
     a_min = min if a_min is None else a_min
     a_max = max if a_max is None else a_max
@@ -217,6 +293,11 @@ def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **kw):
 
 
 def heaviside(x, h0, /, **kw):
+    """``numpy.heaviside`` (piecewise constant: derivative 0).
+
+    >>> fnp.heaviside(np.array([-1.0, 0.0, 2.0]), 0.5).tolist()
+    [0.0, 0.5, 1.0]
+    """
     x = _arr(x)
     return where(ops.greater(x, 0), 1.0, where(ops.equal(x, 0), h0, 0.0))
 

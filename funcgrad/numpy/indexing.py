@@ -20,13 +20,26 @@ from funcgrad.ops.util import dtype_of, is_float, normalize_axis, shape_of
 if _typing.TYPE_CHECKING:
     from typing import Any
 
+__all__ = ["argsort", "at", "choose", "compress", "diag_indices_from", "digitize", "extract", "fill_diagonal",
+    "getitem", "interp", "ix_", "lexsort", "nonzero", "ravel_multi_index", "searchsorted", "sort", "take",
+    "take_along_axis", "tril_indices_from", "triu_indices_from"]
+
 
 def getitem(x, key):
-    """``x[key]``: basic and advanced indexing, boolean masks on concrete values."""
+    """``x[key]``: basic and advanced indexing, boolean masks on concrete values.
+
+    >>> fnp.getitem(np.arange(5.0), slice(1, 3)).tolist()
+    [1.0, 2.0]
+    """
     return ops.index(_arr(x), key)
 
 
 def take(a, indices, axis=None, out=None, mode=None):
+    """``numpy.take``: a gather (the derivative scatters back, adding repeated indices).
+
+    >>> fg.grad(lambda x: fnp.sum(fnp.take(x, [0, 0, 2])))(np.ones(3)).tolist()
+    [2.0, 0.0, 1.0]
+    """
     _no("take", out=out, mode=mode)
     a = _arr(a)
     if axis is None:
@@ -36,6 +49,11 @@ def take(a, indices, axis=None, out=None, mode=None):
 
 
 def take_along_axis(arr, indices, axis):
+    """``numpy.take_along_axis``.
+
+    >>> fnp.take_along_axis(np.array([[3.0, 1.0]]), np.array([[1, 0]]), 1).tolist()
+    [[1.0, 3.0]]
+    """
     arr = _arr(arr)
     nd = len(shape_of(arr))
     axis = normalize_axis(axis, nd)
@@ -52,6 +70,11 @@ def take_along_axis(arr, indices, axis):
 
 
 def nonzero(a):
+    """``numpy.nonzero`` (needs the concrete value: its output shape depends on it).
+
+    >>> [i.tolist() for i in fnp.nonzero(np.array([0.0, 2.0, 3.0]))]
+    [[1, 2]]
+    """
     v = concrete_or_none(a)
     if v is None:
         raise IndexError("nonzero needs a concrete value, which is unknown under jit")
@@ -110,7 +133,11 @@ class _IndexUpdate:
 
 
 class at:
-    """``fnp.at(x)[idx].set(v)``: JAX-style functional updates (also ``x.at`` on traced values)."""
+    """``fnp.at(x)[idx].set(v)``: JAX-style functional updates (also ``x.at`` on traced values).
+
+    >>> fnp.at(np.zeros(3))[1].set(5.0).tolist()
+    [0.0, 5.0, 0.0]
+    """
 
     __slots__ = ("x",)
 

@@ -18,21 +18,46 @@ from funcgrad.ops.util import dtype_of, shape_of
 if _typing.TYPE_CHECKING:
     from typing import Any
 
+__all__ = ["allclose", "argwhere", "array_equal", "array_equiv", "bincount", "count_nonzero", "flatnonzero",
+    "histogram", "histogram2d", "histogram_bin_edges", "histogramdd", "intersect1d", "isclose", "isin", "result_type",
+    "setdiff1d", "setxor1d", "sinc", "trim_zeros", "union1d", "unique", "unique_all", "unique_counts",
+    "unique_inverse", "unique_values", "unravel_index"]
+
 
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """``numpy.isclose`` (boolean: no derivative).
+
+    >>> fnp.isclose(np.array([1.0, 2.0]), np.array([1.0, 2.1])).tolist()
+    [True, False]
+    """
     a, b = _arr(a), _arr(b)
     return less_equal(absolute(a - b), atol + rtol * absolute(b))
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    """``numpy.allclose`` (a Python bool: needs concrete values).
+
+    >>> fnp.allclose(np.array([1.0, 2.0]), np.array([1.0, 2.0 + 1e-9]))
+    True
+    """
     return bool(all(isclose(a, b, rtol, atol, equal_nan)))
 
 
 def array_equal(a1, a2, equal_nan=False) -> bool:
+    """``numpy.array_equal`` (a Python bool: needs concrete values).
+
+    >>> fnp.array_equal(np.array([1.0, 2.0]), np.array([1.0, 2.0]))
+    True
+    """
     return shape(a1) == shape(a2) and bool(all(equal(_arr(a1), _arr(a2))))
 
 
 def result_type(*arrays_and_dtypes):
+    """``numpy.result_type`` of arrays, traced values and dtypes.
+
+    >>> fnp.result_type(np.float32, 1.0)
+    dtype('float32')
+    """
     return _np.result_type(*[dtype_of(a) if _is_traced(a) else a for a in arrays_and_dtypes])
 
 

@@ -19,6 +19,12 @@ from funcgrad.ops.util import dtype_of, is_float, normalize_axes, normalize_axis
 if _typing.TYPE_CHECKING:
     from typing import Any
 
+__all__ = ["all", "amax", "amin", "any", "apply_along_axis", "apply_over_axes", "argmax", "argmin", "average",
+    "corrcoef", "cov", "cumprod", "cumsum", "cumulative_prod", "cumulative_sum", "diff", "ediff1d", "gradient",
+    "logsumexp", "max", "mean", "median", "min", "nanargmax", "nanargmin", "nancumprod", "nancumsum", "nanmax",
+    "nanmean", "nanmedian", "nanmin", "nanpercentile", "nanprod", "nanquantile", "nanstd", "nansum", "nanvar",
+    "percentile", "prod", "ptp", "quantile", "std", "sum", "trace", "trapezoid", "unwrap", "var"]
+
 
 def _reduce(prim, a, axis, keepdims, dtype=None):
     a = _arr(a)
@@ -31,7 +37,11 @@ def _reduce(prim, a, axis, keepdims, dtype=None):
 
 
 def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
-    """``numpy.sum`` over ``axis`` (int, tuple or None)."""
+    """``numpy.sum`` over ``axis`` (int, tuple or None).
+
+    >>> fnp.sum(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=1).tolist()
+    [3.0, 7.0]
+    """
     _no("sum", out=out, initial=initial, where=where)
     a = _arr(a)
     if dtype is None and dtype_of(a) == _np.bool_:
@@ -40,19 +50,31 @@ def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=
 
 
 def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
-    """``numpy.prod``; the derivative is exact where elements are zero."""
+    """``numpy.prod``; the derivative is exact where elements are zero.
+
+    >>> fg.grad(fnp.prod)(np.array([2.0, 0.0, 3.0])).tolist()
+    [0.0, 6.0, 0.0]
+    """
     _no("prod", out=out, initial=initial, where=where)
     return _reduce(ops.reduce_prod, a, axis, keepdims, dtype)
 
 
 def max(a, axis=None, out=None, keepdims=False, initial=None, where=None):
-    """``numpy.max``; tied maxima share the derivative evenly."""
+    """``numpy.max``; tied maxima share the derivative evenly.
+
+    >>> fg.grad(fnp.max)(np.array([3.0, 1.0, 3.0])).tolist()
+    [0.5, 0.0, 0.5]
+    """
     _no("max", out=out, initial=initial, where=where)
     return _reduce(ops.reduce_max, a, axis, keepdims)
 
 
 def min(a, axis=None, out=None, keepdims=False, initial=None, where=None):
-    """``numpy.min``; tied minima share the derivative evenly."""
+    """``numpy.min``; tied minima share the derivative evenly.
+
+    >>> float(fnp.min(np.array([3.0, 1.0, 2.0])))
+    1.0
+    """
     _no("min", out=out, initial=initial, where=where)
     return _reduce(ops.reduce_min, a, axis, keepdims)
 
@@ -66,7 +88,11 @@ def _count(a, axis) -> int:
 
 
 def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
-    """``numpy.mean``."""
+    """``numpy.mean``.
+
+    >>> fnp.mean(np.array([[1.0, 2.0], [3.0, 5.0]]), axis=0).tolist()
+    [2.0, 3.5]
+    """
     _no("mean", out=out, where=where)
     a = _arr(a)
     if dtype is None and not is_float(a):
@@ -75,7 +101,11 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
 
 
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None, correction=None):
-    """``numpy.var`` with ``ddof``."""
+    """``numpy.var`` with ``ddof``.
+
+    >>> float(fnp.var(np.array([1.0, 3.0]), ddof=1))
+    2.0
+    """
     _no("var", out=out, where=where, mean=mean)
     ddof = correction if correction is not None else ddof
     a = _arr(a)
@@ -86,12 +116,20 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
 
 
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None, correction=None):
-    """``numpy.std`` with ``ddof``."""
+    """``numpy.std`` with ``ddof``.
+
+    >>> float(fnp.std(np.array([1.0, 3.0])))
+    1.0
+    """
     return sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean, correction=correction))
 
 
 def logsumexp(a, axis=None, keepdims=False, b=None):
-    """``log(sum(exp(a)))`` computed stably (as ``scipy.special.logsumexp``)."""
+    """``log(sum(exp(a)))`` computed stably (as ``scipy.special.logsumexp``).
+
+    >>> print(f"{float(fnp.logsumexp(np.array([0.0, np.log(3.0)]))):.6f}")
+    1.386294
+    """
     a = _arr(a)
     m = ops.stop_gradient(_reduce(ops.reduce_max, a, axis, True))
     m = where(isfinite(m), m, 0.0)
@@ -112,13 +150,21 @@ def _scan(prim, a, axis, dtype):
 
 
 def cumsum(a, axis=None, dtype=None, out=None):
-    """``numpy.cumsum``."""
+    """``numpy.cumsum``.
+
+    >>> fg.grad(lambda x: fnp.sum(fnp.cumsum(x)))(np.zeros(3)).tolist()
+    [3.0, 2.0, 1.0]
+    """
     _no("cumsum", out=out)
     return _scan(ops.cumsum, a, axis, dtype)
 
 
 def cumprod(a, axis=None, dtype=None, out=None):
-    """``numpy.cumprod``; the derivative is exact where elements are zero."""
+    """``numpy.cumprod``; the derivative is exact where elements are zero.
+
+    >>> fnp.cumprod(np.array([1.0, 2.0, 3.0])).tolist()
+    [1.0, 2.0, 6.0]
+    """
     _no("cumprod", out=out)
     return _scan(ops.cumprod, a, axis, dtype)
 
@@ -131,27 +177,51 @@ def _arg(prim, a, axis, keepdims):
 
 
 def argmax(a, axis=None, out=None, *, keepdims=False):
+    """``numpy.argmax`` (integer: no derivative).
+
+    >>> int(fnp.argmax(np.array([1.0, 3.0, 2.0])))
+    1
+    """
     _no("argmax", out=out)
     return _arg(ops.argmax, a, axis, keepdims)
 
 
 def argmin(a, axis=None, out=None, *, keepdims=False):
+    """``numpy.argmin`` (integer: no derivative).
+
+    >>> int(fnp.argmin(np.array([1.0, 3.0, 2.0])))
+    0
+    """
     _no("argmin", out=out)
     return _arg(ops.argmin, a, axis, keepdims)
 
 
 def any(a, axis=None, out=None, keepdims=False, *, where=None):
+    """``numpy.any`` (boolean: no derivative).
+
+    >>> bool(fnp.any(np.array([1.0, -2.0]) < 0))
+    True
+    """
     _no("any", out=out, where=where)
     return _reduce(ops.reduce_any, a, axis, keepdims)
 
 
 def all(a, axis=None, out=None, keepdims=False, *, where=None):
+    """``numpy.all`` (boolean: no derivative).
+
+    >>> bool(fnp.all(np.array([1.0, 2.0]) > 0))
+    True
+    """
     _no("all", out=out, where=where)
     return _reduce(ops.reduce_all, a, axis, keepdims)
 
 
 def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
-    """``numpy.average`` with optional weights."""
+    """``numpy.average`` with optional weights.
+
+    >>> float(fnp.average(np.array([1.0, 2.0, 4.0]), weights=np.array([1.0, 1.0, 2.0])))
+    2.75
+    """
     if weights is None:
         avg, wsum = mean(a, axis, keepdims=keepdims), _count(_arr(a), axis)
     else:
@@ -167,6 +237,11 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
     return (avg, wsum) if returned else avg
 
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    """``numpy.trace``: the sum of a diagonal.
+
+    >>> float(fnp.trace(np.array([[1.0, 2.0], [3.0, 4.0]])))
+    5.0
+    """
     _no("trace", out=out)
     return sum(diagonal(a, offset, axis1, axis2), -1, dtype=dtype)
 

@@ -16,22 +16,48 @@ from funcgrad.ops.util import dtype_of, is_float, normalize_axes, normalize_axis
 if _typing.TYPE_CHECKING:
     from typing import Any
 
+__all__ = ["append", "array_split", "atleast_1d", "atleast_2d", "atleast_3d", "block", "broadcast_arrays",
+    "broadcast_to", "column_stack", "concat", "concatenate", "delete", "diag", "diagonal", "dsplit", "dstack",
+    "expand_dims", "flip", "fliplr", "flipud", "hsplit", "hstack", "insert", "matrix_transpose", "moveaxis", "ndim",
+    "pad", "permute_dims", "ravel", "repeat", "reshape", "resize", "roll", "rollaxis", "rot90", "row_stack", "shape",
+    "size", "split", "squeeze", "stack", "swapaxes", "tile", "transpose", "tril", "triu", "unstack", "vsplit",
+    "vstack"]
+
 
 def shape(a) -> tuple[int, ...]:
+    """``numpy.shape``.
+
+    >>> fnp.shape(np.ones((2, 3)))
+    (2, 3)
+    """
     return shape_of(_arr(a))
 
 
 def ndim(a) -> int:
+    """``numpy.ndim``.
+
+    >>> fnp.ndim(np.ones((2, 3)))
+    2
+    """
     return len(shape_of(_arr(a)))
 
 
 def size(a, axis=None) -> int:
+    """``numpy.size``.
+
+    >>> fnp.size(np.ones((2, 3)))
+    6
+    """
     s = shape_of(_arr(a))
     return int(_np.prod(s)) if axis is None else s[axis]
 
 
 def reshape(a, /, shape=None, order="C", *, newshape=None, copy=None):
-    """``numpy.reshape`` (one dimension may be -1)."""
+    """``numpy.reshape`` (one dimension may be -1).
+
+    >>> fnp.reshape(np.arange(6.0), (2, -1)).shape
+    (2, 3)
+    """
     if order != "C":
         raise _unsupported("reshape", f"order={order!r}")
     shape = newshape if shape is None else shape
@@ -49,11 +75,20 @@ def reshape(a, /, shape=None, order="C", *, newshape=None, copy=None):
 
 
 def ravel(a, order="C"):
+    """``numpy.ravel`` (C order).
+
+    >>> fnp.ravel(np.arange(4.0).reshape(2, 2)).tolist()
+    [0.0, 1.0, 2.0, 3.0]
+    """
     return reshape(a, (-1,), order)
 
 
 def transpose(a, axes=None):
-    """``numpy.transpose``."""
+    """``numpy.transpose``.
+
+    >>> fnp.transpose(np.ones((2, 3))).shape
+    (3, 2)
+    """
     a = _arr(a)
     nd = len(shape_of(a))
     perm = tuple(range(nd))[::-1] if axes is None else tuple(normalize_axis(int(p), nd) for p in axes)
@@ -63,10 +98,20 @@ def transpose(a, axes=None):
 
 
 def permute_dims(a, axes=None):
+    """``numpy.permute_dims`` (``transpose``).
+
+    >>> fnp.permute_dims(np.ones((2, 3, 4)), (2, 0, 1)).shape
+    (4, 2, 3)
+    """
     return transpose(a, axes)
 
 
 def swapaxes(a, axis1, axis2):
+    """``numpy.swapaxes``.
+
+    >>> fnp.swapaxes(np.ones((2, 3)), 0, 1).shape
+    (3, 2)
+    """
     a = _arr(a)
     nd = len(shape_of(a))
     perm = list(range(nd))
@@ -76,7 +121,11 @@ def swapaxes(a, axis1, axis2):
 
 
 def moveaxis(a, source, destination):
-    """``numpy.moveaxis`` (ints or sequences)."""
+    """``numpy.moveaxis`` (ints or sequences).
+
+    >>> fnp.moveaxis(np.ones((2, 3, 4)), 0, -1).shape
+    (3, 4, 2)
+    """
     a = _arr(a)
     nd = len(shape_of(a))
     src = [source] if isinstance(source, int) else list(source)
@@ -90,6 +139,11 @@ def moveaxis(a, source, destination):
 
 
 def expand_dims(a, axis):
+    """``numpy.expand_dims``.
+
+    >>> fnp.expand_dims(np.ones(3), (0, 2)).shape
+    (1, 3, 1)
+    """
     a = _arr(a)
     s = shape_of(a)
     axes = normalize_axes(axis, len(s) + (1 if isinstance(axis, int) else len(axis)))
@@ -100,6 +154,11 @@ def expand_dims(a, axis):
 
 
 def squeeze(a, axis=None):
+    """``numpy.squeeze``.
+
+    >>> fnp.squeeze(np.ones((1, 3, 1))).shape
+    (3,)
+    """
     a = _arr(a)
     s = shape_of(a)
     if axis is None:
@@ -113,7 +172,11 @@ def squeeze(a, axis=None):
 
 
 def broadcast_to(array, shape, subok=False):
-    """``numpy.broadcast_to``."""
+    """``numpy.broadcast_to``.
+
+    >>> fg.grad(lambda x: fnp.sum(fnp.broadcast_to(x, (4, 2))))(np.ones(2)).tolist()
+    [4.0, 4.0]
+    """
     array = _arr(array)
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     if shape_of(array) == shape:
@@ -123,17 +186,32 @@ def broadcast_to(array, shape, subok=False):
 
 
 def broadcast_arrays(*args, subok=False):
+    """``numpy.broadcast_arrays``.
+
+    >>> [a.shape for a in fnp.broadcast_arrays(np.ones((2, 1)), np.ones(3))]
+    [(2, 3), (2, 3)]
+    """
     args = [_arr(a) for a in args]
     shape = _np.broadcast_shapes(*[shape_of(a) for a in args])
     return tuple(broadcast_to(a, shape) for a in args)
 
 
 def atleast_1d(*arys):
+    """``numpy.atleast_1d``.
+
+    >>> fnp.atleast_1d(1.0).shape
+    (1,)
+    """
     out = [reshape(a, (1,)) if not shape_of(_arr(a)) else _arr(a) for a in arys]
     return out[0] if len(out) == 1 else out
 
 
 def atleast_2d(*arys):
+    """``numpy.atleast_2d``.
+
+    >>> fnp.atleast_2d(np.ones(3)).shape
+    (1, 3)
+    """
     out = []
     for a in arys:
         a = _arr(a)
@@ -143,7 +221,11 @@ def atleast_2d(*arys):
 
 
 def concatenate(arrays, axis=0, out=None, dtype=None, casting=None):
-    """``numpy.concatenate`` (``axis=None`` flattens first)."""
+    """``numpy.concatenate`` (``axis=None`` flattens first).
+
+    >>> fnp.concatenate([np.ones(2), np.zeros(1)]).tolist()
+    [1.0, 1.0, 0.0]
+    """
     _no("concatenate", out=out)
     arrays = [_arr(a) for a in arrays]
     if axis is None:
@@ -167,7 +249,11 @@ concat = concatenate
 
 
 def stack(arrays, axis=0, out=None, *, dtype=None, casting=None):
-    """``numpy.stack``."""
+    """``numpy.stack``.
+
+    >>> fnp.stack([np.ones(2), np.zeros(2)], axis=1).tolist()
+    [[1.0, 0.0], [1.0, 0.0]]
+    """
     _no("stack", out=out)
     arrays = [_arr(a) for a in arrays]
     if not arrays:
@@ -180,11 +266,21 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting=None):
 
 
 def hstack(tup, *, dtype=None, casting=None):
+    """``numpy.hstack``.
+
+    >>> fnp.hstack([np.ones(2), np.zeros(1)]).tolist()
+    [1.0, 1.0, 0.0]
+    """
     arrs = atleast_1d(*tup) if len(tup) > 1 else [atleast_1d(tup[0])]
     return concatenate(arrs, 0 if len(shape_of(arrs[0])) == 1 else 1, dtype=dtype)
 
 
 def vstack(tup, *, dtype=None, casting=None):
+    """``numpy.vstack`` (``numpy.row_stack``).
+
+    >>> fnp.vstack([np.ones(2), np.zeros(2)]).tolist()
+    [[1.0, 1.0], [0.0, 0.0]]
+    """
     arrs = atleast_2d(*tup) if len(tup) > 1 else [atleast_2d(tup[0])]
     return concatenate(arrs, 0, dtype=dtype)
 
@@ -193,11 +289,20 @@ row_stack = vstack
 
 
 def column_stack(tup):
+    """``numpy.column_stack``: 1-D inputs become columns.
+
+    >>> fnp.column_stack([np.ones(2), np.zeros(2)]).tolist()
+    [[1.0, 0.0], [1.0, 0.0]]
+    """
     return concatenate([reshape(a, (-1, 1)) if len(shape_of(_arr(a))) < 2 else _arr(a) for a in tup], 1)
 
 
 def split(ary, indices_or_sections, axis=0):
-    """``numpy.split``: a list of slices."""
+    """``numpy.split``: a list of slices.
+
+    >>> [a.tolist() for a in fnp.split(np.arange(4.0), [1])]
+    [[0.0], [1.0, 2.0, 3.0]]
+    """
     ary = _arr(ary)
     axis = normalize_axis(axis, len(shape_of(ary)))
     n = shape_of(ary)[axis]
@@ -213,6 +318,11 @@ def split(ary, indices_or_sections, axis=0):
 
 
 def array_split(ary, indices_or_sections, axis=0):
+    """``numpy.array_split``: sections of nearly equal size.
+
+    >>> [a.tolist() for a in fnp.array_split(np.arange(5.0), 2)]
+    [[0.0, 1.0, 2.0], [3.0, 4.0]]
+    """
     ary = _arr(ary)
     if isinstance(indices_or_sections, int | _np.integer):
         n = shape_of(ary)[normalize_axis(axis, len(shape_of(ary)))]
@@ -223,15 +333,29 @@ def array_split(ary, indices_or_sections, axis=0):
 
 
 def hsplit(ary, indices_or_sections):
+    """``numpy.hsplit``: split along the second axis (the first of 1-D arrays).
+
+    >>> [a.shape for a in fnp.hsplit(np.ones((2, 4)), 2)]
+    [(2, 2), (2, 2)]
+    """
     return split(ary, indices_or_sections, 1 if len(shape_of(_arr(ary))) > 1 else 0)
 
 
 def vsplit(ary, indices_or_sections):
+    """``numpy.vsplit``: split along the first axis.
+
+    >>> [a.shape for a in fnp.vsplit(np.ones((4, 2)), 2)]
+    [(2, 2), (2, 2)]
+    """
     return split(ary, indices_or_sections, 0)
 
 
 def tile(A, reps):
-    """``numpy.tile`` (broadcast and reshape)."""
+    """``numpy.tile`` (broadcast and reshape).
+
+    >>> fnp.tile(np.array([1.0, 2.0]), 2).tolist()
+    [1.0, 2.0, 1.0, 2.0]
+    """
     A = _arr(A)
     reps = (reps,) if isinstance(reps, int) else tuple(reps)
     s = shape_of(A)
@@ -251,7 +375,11 @@ def sum_tuples(pairs) -> tuple:
 
 
 def repeat(a, repeats, axis=None):
-    """``numpy.repeat``."""
+    """``numpy.repeat``.
+
+    >>> fnp.repeat(np.array([1.0, 2.0]), 2).tolist()
+    [1.0, 1.0, 2.0, 2.0]
+    """
     a = _arr(a)
     if axis is None:
         a, axis = ravel(a), 0
@@ -266,22 +394,40 @@ def repeat(a, repeats, axis=None):
 
 
 def flip(m, axis=None):
-    """``numpy.flip``."""
+    """``numpy.flip``.
+
+    >>> fnp.flip(np.array([1.0, 2.0, 3.0])).tolist()
+    [3.0, 2.0, 1.0]
+    """
     m = _arr(m)
     axes = normalize_axes(axis, len(shape_of(m)))
     return ops.index(m, tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(len(shape_of(m)))))
 
 
 def fliplr(m):
+    """``numpy.fliplr``: reverse the second axis.
+
+    >>> fnp.fliplr(np.array([[1.0, 2.0]])).tolist()
+    [[2.0, 1.0]]
+    """
     return flip(m, 1)
 
 
 def flipud(m):
+    """``numpy.flipud``: reverse the first axis.
+
+    >>> fnp.flipud(np.array([[1.0], [2.0]])).tolist()
+    [[2.0], [1.0]]
+    """
     return flip(m, 0)
 
 
 def roll(a, shift, axis=None):
-    """``numpy.roll``."""
+    """``numpy.roll``.
+
+    >>> fnp.roll(np.array([1.0, 2.0, 3.0]), 1).tolist()
+    [3.0, 1.0, 2.0]
+    """
     a = _arr(a)
     if axis is None:
         return reshape(roll(ravel(a), shift, 0), shape_of(a))
@@ -307,17 +453,31 @@ def _tri_mask(shape, k, lower):
 
 
 def tril(m, k=0):
+    """``numpy.tril``: zeros above diagonal ``k``.
+
+    >>> fnp.tril(np.ones((2, 2))).tolist()
+    [[1.0, 0.0], [1.0, 1.0]]
+    """
     m = _arr(m)
     return ops.select(_tri_mask(shape_of(m), k, True), m, 0)
 
 
 def triu(m, k=0):
+    """``numpy.triu``: zeros below diagonal ``k``.
+
+    >>> fnp.triu(np.ones((2, 2))).tolist()
+    [[1.0, 1.0], [0.0, 1.0]]
+    """
     m = _arr(m)
     return ops.select(_tri_mask(shape_of(m), k, False), m, 0)
 
 
 def diagonal(a, offset=0, axis1=0, axis2=1):
-    """``numpy.diagonal`` (the diagonal becomes the last axis)."""
+    """``numpy.diagonal`` (the diagonal becomes the last axis).
+
+    >>> fnp.diagonal(np.arange(4.0).reshape(2, 2)).tolist()
+    [0.0, 3.0]
+    """
     a = _arr(a)
     nd = len(shape_of(a))
     a = moveaxis(a, (normalize_axis(axis1, nd), normalize_axis(axis2, nd)), (-2, -1))
@@ -328,7 +488,11 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
 
 
 def diag(v, k=0):
-    """``numpy.diag``: extract a diagonal, or build a diagonal matrix from a vector."""
+    """``numpy.diag``: extract a diagonal, or build a diagonal matrix from a vector.
+
+    >>> fnp.diag(np.array([1.0, 2.0])).tolist()
+    [[1.0, 0.0], [0.0, 2.0]]
+    """
     v = _arr(v)
     s = shape_of(v)
     if len(s) == 2:
@@ -342,7 +506,11 @@ def diag(v, k=0):
 
 
 def pad(array, pad_width, mode="constant", **kwargs):
-    """``numpy.pad``: modes constant, edge, reflect, symmetric and wrap."""
+    """``numpy.pad``: modes constant, edge, reflect, symmetric and wrap.
+
+    >>> fnp.pad(np.array([1.0, 2.0]), 1, mode='edge').tolist()
+    [1.0, 1.0, 2.0, 2.0]
+    """
     array = _arr(array)
     nd = len(shape_of(array))
     widths = _np.broadcast_to(_np.asarray(pad_width, dtype=int), (nd, 2)).tolist()
