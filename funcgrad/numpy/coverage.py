@@ -283,7 +283,11 @@ class Row(NamedTuple):
 
 
 def public_functions(module: str) -> list[str]:
-    """The public functions (and ufuncs) NumPy exports from ``module``."""
+    """The public functions (and ufuncs) NumPy exports from ``module``.
+
+        >>> "sort" in public_functions("numpy"), "fft" in public_functions("numpy.fft")
+        (True, True)
+    """
     mod = _module(module)
     names = getattr(mod, "__all__", None) or [n for n in dir(mod) if not n.startswith("_")]
     return sorted(n for n in set(names) if not n.startswith("_") and callable(getattr(mod, n, None))
@@ -375,7 +379,11 @@ def _numeric(out) -> bool:
 
 
 def probe(module: str, name: str) -> Row:
-    """Probe one function (see the module docstring)."""
+    """Probe one function (see the module docstring).
+
+        >>> probe("numpy", "argsort")[2:5]
+        ('yes', '—', 'yes')
+    """
     import funcgrad as fg
     from funcgrad.backends.interpreter import eval_ir
 
@@ -487,13 +495,21 @@ def _same_structure(a, b) -> bool:
 
 @functools.cache
 def rows() -> tuple[Row, ...]:
-    """Every row of the table, probed (once per process)."""
+    """Every row of the table, probed (once per process).
+
+        >>> sorted({r.module for r in rows()})
+        ['numpy', 'numpy.fft', 'numpy.linalg']
+    """
     return tuple(probe(module, name) for module in ("numpy", "numpy.linalg", "numpy.fft")
             for name in public_functions(module))
 
 
 def render(table: list[Row] | tuple[Row, ...] | None = None) -> str:
-    """The Markdown text of ``docs/numpy-coverage.md``."""
+    """The Markdown text of ``docs/numpy-coverage.md`` (of ``table``, by default every row probed).
+
+        >>> [line for line in render([Row("numpy", "sin", "yes", "yes", "yes", "")]).splitlines() if "sin" in line]
+        ['| `sin` | yes | yes | yes |  |']
+    """
     table = rows() if table is None else table
     lines = [
         "# NumPy coverage",
@@ -525,7 +541,11 @@ def render(table: list[Row] | tuple[Row, ...] | None = None) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Write (or with ``--check``, compare) ``docs/numpy-coverage.md``; returns the exit status."""
+    """Write (or with ``--check``, compare) ``docs/numpy-coverage.md``; returns the exit status.
+
+        >>> main(["--check", "--output", "/dev/null"])   # an empty file is out of date
+        1
+    """
     parser = argparse.ArgumentParser(prog=REGENERATE, description="Write docs/numpy-coverage.md.")
     parser.add_argument("--check", action="store_true", help="exit with 1 if the file is out of date")
     parser.add_argument("--output", type=Path, default=DOC)
