@@ -188,3 +188,7 @@ def test_make_ir_shapes_and_constants():
 def test_fnp_namespace_matches_numpy_names():
     x = np.array([[1.0, 2.0], [3.0, 4.0]])
     assert float(fg.grad(lambda x: fnp.sum(fnp.square(x)))(x).sum()) == 20.0
+
+
+def test_dtype_arguments_are_not_values():
+    np.testing.assert_allclose(fg.grad(lambda x: np.astype(x, np.float32).sum())(np.ones(2)), [1.0, 1.0])

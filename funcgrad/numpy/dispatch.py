@@ -76,8 +76,10 @@ _LINEAR_FUNCTIONS = frozenset(
 def _is_complex(x) -> bool:
     if isinstance(x, list | tuple):
         return any(_is_complex(v) for v in x)
+    if isinstance(x, type):  # a dtype given as an argument (np.float32), not a value
+        return False
     dtype = getattr(x, "dtype", None)
-    return (dtype.kind == "c") if dtype is not None else isinstance(x, complex)
+    return (getattr(dtype, "kind", None) == "c") if dtype is not None else isinstance(x, complex)
 
 
 def _complex_unsupported(name: str) -> TypeError:
