@@ -57,6 +57,8 @@ JACOBIANS = {
     "checkpoint": lambda x: fg.checkpoint(lambda v: np.sin(v[1:]) * v[:-1])(x),
     "convolve stencil": lambda x: np.convolve(np.sin(x), np.array([1.0, -2.0, 1.0]), mode="valid"),
     "convolve both": lambda x: np.convolve(x[:3], np.exp(x[3:])),
+    "correlate": lambda x: np.correlate(np.exp(x), x[2:5] ** 2, mode="valid"),
+    "gradient of convolve": fg.grad(lambda x: np.sum(np.convolve(x[:5], x[5:]) ** 2)),
     "gradient of rosenbrock": fg.grad(rosen),  # reverse-mode IR: scatters, pads, reverse scans
     "gradient of cumsum": fg.grad(lambda x: np.sum(np.cumsum(x) ** 2 * x)),
 }

@@ -12,7 +12,7 @@ through each primitive; they are declarative tables like the derivative rules:
   like ``mul``, ``quotient`` like ``div``, or ``nonlinear``);
 - shape and indexing primitives are *selections*: their index maps come from running
   their NumPy ``impl`` on arrays of element numbers;
-- reductions, scans, ``dot_general`` and ``convolve`` declare which elements meet;
+- reductions, scans, ``dot_general`` and the window sums (``convolve``) declare which elements meet;
 - control flow interprets the held IR (``cond``: every branch, ``while``: to a
   fixpoint, ``scan``: unrolled);
 - any other primitive is *dense in its inputs*: a missing rule can only add nonzeros,
@@ -357,17 +357,22 @@ def _dot_general(ctx: Context, eqn, ins: list[Dep]) -> list[Dep]:
     return _bilinear(eqn, ins, *(np.broadcast_to(a, shape).ravel() for a in (O, X, Y)))
 
 
-def _convolve(ctx: Context, eqn, ins: list[Dep]) -> list[Dep]:
-    """``out[..., k] = Σ_i a[..., i] v[..., k - i]`` (leading axes broadcast): banded, like a stencil."""
+def _windowed(ctx: Context, eqn, ins: list[Dep]) -> list[Dep]:
+    """Sliding-window sums along the last axis (leading axes broadcast), banded like a stencil:
+    ``convolve(a, v)[k] = Σ_i a[i] v[k - i]`` and ``correlate_valid(x, w)[j] = Σ_i x[i + j] w[i]``."""
     a, v, out = eqn.ins[0].aval.shape, eqn.ins[1].aval.shape, eqn.outs[0].aval.shape
-    n, m = a[-1], v[-1]
-    lead = out[:-1]
-    if int(np.prod(lead, dtype=np.int64)) * n * m > _TERMS_LIMIT:
+    lead, k, m = out[:-1], out[-1], v[-1]
+    if int(np.prod(lead, dtype=np.int64)) * k * m > _TERMS_LIMIT:
         return _dense(ctx, eqn, ins)
-    i, j = np.meshgrid(np.arange(n), np.arange(m), indexing="ij")
-    A = np.broadcast_to(_elements(a), lead + (n,))[..., i]
-    V = np.broadcast_to(_elements(v), lead + (m,))[..., j]
-    O = _elements(out)[..., i + j]
+    if eqn.prim.name == "convolve":  # out[i + j] = a[i] v[j]
+        i, j = np.meshgrid(np.arange(a[-1]), np.arange(m), indexing="ij")
+        o, ia = i + j, i
+    else:  # out[j] = x[i + j] w[i]
+        j, i = np.meshgrid(np.arange(k), np.arange(m), indexing="ij")
+        o, ia = j, i + j
+    A = np.broadcast_to(_elements(a), lead + (a[-1],))[..., ia]
+    V = np.broadcast_to(_elements(v), lead + (m,))[..., i if eqn.prim.name == "correlate_valid" else j]
+    O = _elements(out)[..., o]
     return _bilinear(eqn, ins, O.ravel(), A.ravel(), V.ravel())
 
 
@@ -542,7 +547,7 @@ RULES.update({
     **dict.fromkeys(("reshape", "transpose", "broadcast_to", "getitem", "pad", "concatenate"), _selection),
     "scatter_add": _scatter, "scatter_set": _scatter,
     "cumsum": _cumulative, "cumprod": _cumulative,
-    "dot_general": _dot_general, "convolve": _convolve,
+    "dot_general": _dot_general, "convolve": _windowed, "correlate_valid": _windowed,
     "cond": _cond, "while": _while, "scan": _scan,
     "checkpoint": _held("fun", lambda params, ins: list(ins)),
     "custom_jvp_call": _held("fun", lambda params, ins: list(ins[:params["n_fun_consts"]])
