@@ -374,7 +374,7 @@ def map(f: Callable, xs: Any, client: Any = None, batch_size: int | None = None,
     fn = _Batched(f, in_tree)
     fn = _jit(fn) if jit else fn
     if lazy:
-        return _map_dask(f, fn, leaves, batch_size, jit)
+        return _map_dask(fn, leaves, batch_size, jit)
     client = _get_client(client, "map")
     if batch_size is None:
         batch_size = max(1, math.ceil(n / (BATCHES_PER_WORKER * _n_workers(client, "map"))))
@@ -421,21 +421,21 @@ def _spec(fn: Callable, batch: list, jit: bool) -> tuple[tree.TreeDef, list]:
     return _abstract_out(fn.fun, tuple(np.empty(b.shape, b.dtype) for b in batch))
 
 
-def _map_dask(f: Callable, fn: Callable, leaves: list, batch_size: int | None, jit: bool) -> Any:
+def _map_dask(fn: Callable, leaves: list, batch_size: int | None, jit: bool) -> Any:
     import dask
     import dask.array as da
 
     rows = batch_size if batch_size is not None else leaves[0].chunks[0]
     leaves = [x.rechunk({0: rows, **{a: -1 for a in range(1, x.ndim)}}) for x in leaves]
-    first = [np.empty((leaves[0].chunks[0][0],) + x.shape[1:], x.dtype) for x in leaves]
+    first = [np.zeros((leaves[0].chunks[0][0],) + x.shape[1:], x.dtype) for x in leaves]  # shapes only
     out_tree, avals = _spec(fn, first, jit)
     ship = _Shipped(fn)
     shipped = dask.delayed(ship, name=f"funcgrad-fn-{ship.token}", pure=False)
     columns: list[list] = [[] for _ in avals]
-    for b, rows in enumerate(leaves[0].chunks[0]):
+    for b, size in enumerate(leaves[0].chunks[0]):
         part = dask.delayed(_run_block, pure=True)(shipped, *[x.blocks[b] for x in leaves])
         for j, (shape, dtype) in enumerate(avals):
-            columns[j].append(da.from_delayed(dask.delayed(_pick, pure=True)(part, j), (rows,) + shape[1:],
+            columns[j].append(da.from_delayed(dask.delayed(_pick, pure=True)(part, j), (size,) + shape[1:],
                                               dtype=dtype))
     return tree.unflatten(out_tree, [da.concatenate(c) for c in columns])
 
