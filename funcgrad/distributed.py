@@ -16,13 +16,16 @@ The function (pickled with cloudpickle: jitted and transformed functions pickle 
 reference to yours) goes to the cluster once per call, as a task, and each worker process
 keeps the first copy it receives, so a worker traces each signature once and compiles each
 kernel at most once; kernels are also cached on disk in ``FUNCGRAD_CACHE_DIR``, which a
-restarted worker loads. A worker keeps the last ``RESIDENT_FUNCTIONS`` (8) functions it
-received, with whatever they close over. NumPy inputs travel inside the tasks, through the scheduler: if a
-worker dies, Dask reruns its tasks (and the function's) elsewhere and the result is the one
-a single process computes. An exception raised by ``f`` on a worker is raised at the caller
-with its type and message. Dask limits a worker process's BLAS threads to one; give workers
-``NUMBA_NUM_THREADS`` equal to their thread count too (``LocalCluster(env={"NUMBA_NUM_THREADS": "1"})``),
-or numba's parallel kernels on several workers compete for the same cores.
+restarted worker loads. ``map`` and ``map_blocks`` know a function by its pickled content:
+calling them again with the same function (closing over the same values) reuses the
+workers' traces. A worker keeps the last ``RESIDENT_FUNCTIONS`` (8) functions it received,
+with whatever they close over. NumPy inputs travel inside the tasks, through the
+scheduler: if a worker dies, Dask reruns its tasks (and the function's) elsewhere and the
+result is the one a single process computes. An exception raised by ``f`` on a worker is
+raised at the caller with its type and message. Dask limits a worker process's BLAS threads
+to one; give workers ``NUMBA_NUM_THREADS`` equal to their thread count too
+(``LocalCluster(env={"NUMBA_NUM_THREADS": "1"})``), or numba's parallel kernels on several
+workers compete for the same cores.
 
     >>> import numpy as np, funcgrad as fg
     >>> from dask.distributed import Client
@@ -121,18 +124,31 @@ def _fn_name(f: Callable) -> str:
 class _Shipped:
     """A function sent to the workers, with a token. Each worker process keeps the first copy it
     receives (see :func:`_resident`), so its traces and compiled code serve every task of a call,
-    however Dask moves, drops or recomputes the copies it holds."""
+    however Dask moves, drops or recomputes the copies it holds. With ``by_content``, the token is a
+    hash of the pickled function: a later call with the same function, closing over the same values,
+    finds the workers' traces; a changed closure is a new function."""
 
     __slots__ = ("token", "fn")
 
-    def __init__(self, fn: Callable):
-        self.token, self.fn = uuid.uuid4().hex, fn
+    def __init__(self, fn: Callable, by_content: bool = False):
+        self.token, self.fn = (_content_token(fn) if by_content else uuid.uuid4().hex), fn
 
     def __getstate__(self):
         return self.token, self.fn
 
     def __setstate__(self, state):
         self.token, self.fn = state
+
+
+def _content_token(fn: Callable) -> str:
+    import hashlib
+
+    import cloudpickle
+
+    try:
+        return hashlib.sha256(cloudpickle.dumps(fn)).hexdigest()[:32]
+    except Exception:  # noqa: BLE001  (it cannot be pickled here: Dask will say why when it ships it)
+        return uuid.uuid4().hex
 
 
 def _ship(client, shipped: _Shipped):
@@ -393,7 +409,7 @@ def map(f: Callable, xs: Any, client: Any = None, batch_size: int | None = None,
     if output == "dask":  # shapes first: a function that fails to trace fails here, before anything is sent
         out_tree, avals = _spec(fn, batches[0], jit)
     token = uuid.uuid4().hex
-    shipped = _ship(client, _Shipped(fn))
+    shipped = _ship(client, _Shipped(fn, by_content=True))
     with _large_graphs():
         futures = client.map(_run_batch, [shipped] * len(starts), [min(batch_size, n - s) for s in starts],
                              *zip(*batches), key=[f"funcgrad-map-{token}-{i}" for i in range(len(starts))],
@@ -429,7 +445,7 @@ def _map_dask(fn: Callable, leaves: list, batch_size: int | None, jit: bool) -> 
     leaves = [x.rechunk({0: rows, **{a: -1 for a in range(1, x.ndim)}}) for x in leaves]
     first = [np.zeros((leaves[0].chunks[0][0],) + x.shape[1:], x.dtype) for x in leaves]  # shapes only
     out_tree, avals = _spec(fn, first, jit)
-    ship = _Shipped(fn)
+    ship = _Shipped(fn, by_content=True)
     shipped = dask.delayed(ship, name=f"funcgrad-fn-{ship.token}", pure=False)
     columns: list[list] = [[] for _ in avals]
     for b, size in enumerate(leaves[0].chunks[0]):
@@ -483,7 +499,7 @@ def map_blocks(f: Callable, *arrays: Any, jit: bool = True, **kwargs: Any) -> An
             ndim = (max(a.ndim for a in arrays if _is_dask_array(a)) - len(_axes(kwargs.get("drop_axis")))
                     + len(_axes(kwargs.get("new_axis"))))
         kwargs["meta"] = np.empty((0,) * ndim, dtype)
-    ship = _Shipped(fn)
+    ship = _Shipped(fn, by_content=True)
     shipped = dask.delayed(ship, name=f"funcgrad-fn-{ship.token}", pure=False)
     kwargs.setdefault("name", f"funcgrad-map-blocks-{_fn_name(f)}")
     return da.map_blocks(_call_block, shipped, *arrays, **kwargs)
@@ -571,7 +587,8 @@ def jacobian(f: Callable, client: Any = None, block: int | None = None, mode: st
     ``fg.jit`` of the batched products (``jit=False``: eagerly, so that ``f`` may branch on
     the values of ``x`` in Python). The result has shape ``out.shape + x.shape``. The returned
     function sends ``f`` to the cluster at its first call and keeps it there while it lives, so
-    later calls, at new points, reuse the workers' traces and kernels.
+    later calls, at new points, reuse the workers' traces and kernels; as under ``fg.jit``, the
+    values ``f`` closes over are those of that first call.
 
         >>> import numpy as np, funcgrad as fg
         >>> from dask.distributed import Client
