@@ -23,7 +23,7 @@ __version__ = "0.1.0"
 _LAZY = ("autograd", "distributed", "nn", "numpy", "optim", "profiler", "sparse", "testing", "viz")
 
 if TYPE_CHECKING:  # what __getattr__ provides, for type checkers and editors
-    from funcgrad import autograd, nn, numpy, optim, profiler, sparse, testing, viz
+    from funcgrad import autograd, distributed, nn, numpy, optim, profiler, sparse, testing, viz
     from funcgrad.transforms.jit import jit
 
 
@@ -46,8 +46,8 @@ def __dir__():
     return sorted(set(globals()) | set(_LAZY) | {"jit"})
 
 __all__ = [
-    "ConcretizationError", "IR", "UnexpectedTracerError", "autograd", "checkpoint", "cond", "custom_jvp", "custom_vjp",
-    "fori_loop", "grad", "hessian", "hvp", "jacfwd", "jacobian", "jacrev", "jit", "jvp", "linearize", "make_ir", "nn",
-    "numpy", "optim", "profiler", "remat", "scan", "sparse", "stop_gradient", "testing", "tree", "value_and_grad",
-    "vhp", "vjp", "viz", "vmap", "while_loop",
+    "ConcretizationError", "IR", "UnexpectedTracerError", "autograd", "checkpoint", "cond", "custom_jvp",
+    "custom_vjp", "distributed", "fori_loop", "grad", "hessian", "hvp", "jacfwd", "jacobian", "jacrev", "jit", "jvp",
+    "linearize", "make_ir", "nn", "numpy", "optim", "profiler", "remat", "scan", "sparse", "stop_gradient", "testing",
+    "tree", "value_and_grad", "vhp", "vjp", "viz", "vmap", "while_loop",
 ]
