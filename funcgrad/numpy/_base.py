@@ -26,7 +26,12 @@ _TRACED: tuple = (Tracer,)
 
 
 def register_array_type(cls: type) -> None:
-    """Let ``cls`` (e.g. autograd tensors) pass through this namespace like traced values."""
+    """Let ``cls`` (e.g. autograd tensors) pass through this namespace like traced values.
+
+        >>> class Box:  # a wrapper whose instances should reach fnp's functions unconverted
+        ...     pass
+        >>> fnp.register_array_type(Box)
+    """
     global _TRACED
     _TRACED = _TRACED + (cls,)
 
@@ -40,7 +45,13 @@ def _is_array(x: Any) -> bool:
 
 
 def asarray(a: Any, dtype: Any = None, order: Any = None, *, copy: Any = None, like: Any = None) -> Any:
-    """Like ``numpy.asarray``; lists of traced values are stacked."""
+    """Like ``numpy.asarray``; lists of traced values are stacked.
+
+        >>> fnp.asarray([1.0, 2.0])
+        array([1., 2.])
+        >>> float(fg.grad(lambda x: fnp.sum(fnp.asarray([x, 2 * x]) ** 2))(1.0))
+        10.0
+    """
     if isinstance(a, list | tuple):
         if builtins.any(_is_traced(v) or isinstance(v, list | tuple) for v in a):
             from funcgrad.numpy.shapes import stack  # shapes builds on this module
@@ -56,7 +67,13 @@ def asarray(a: Any, dtype: Any = None, order: Any = None, *, copy: Any = None, l
 
 
 def array(a: Any, dtype: Any = None, copy: bool = True, order: Any = "K", ndmin: int = 0, **kw) -> Any:
-    """Like ``numpy.array``; lists of traced values are stacked."""
+    """Like ``numpy.array``; lists of traced values are stacked.
+
+        >>> fnp.array([[1, 2]], dtype=float)
+        array([[1., 2.]])
+        >>> float(fg.grad(lambda x: fnp.array([x, x * x]).sum())(3.0))
+        7.0
+    """
     out = asarray(a, dtype)
     if isinstance(out, _np.ndarray) and copy:
         out = out.copy()
@@ -72,7 +89,13 @@ def _arr(x: Any) -> Any:
 
 
 def astype(x: Any, dtype: Any, copy: bool = True) -> Any:
-    """Cast ``x`` to ``dtype`` (differentiable between float types)."""
+    """Cast ``x`` to ``dtype`` (differentiable between float types).
+
+        >>> fnp.astype(np.array([1.5, 2.5]), np.int64)
+        array([1, 2])
+        >>> float(fg.grad(lambda x: fnp.astype(x, np.float32) * 2)(1.0))
+        2.0
+    """
     dtype = _np.dtype(dtype)
     x = _arr(x)
     if dtype_of(x) == dtype:
