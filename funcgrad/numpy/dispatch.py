@@ -101,7 +101,13 @@ def _scipy_ufunc(ufunc):
 
 
 def dispatch_ufunc(ufunc, method, inputs, kwargs):
-    """``__array_ufunc__`` of traced values."""
+    """``__array_ufunc__`` of traced values.
+
+        >>> float(fg.grad(lambda x: np.sin(x))(0.0))  # np.sin on a traced value comes here
+        1.0
+        >>> float(fnp.dispatch_ufunc(np.multiply, "__call__", (2.0, 3.0), {}))
+        6.0
+    """
     if ufunc in _COMPLEX_CHECKED_UFUNCS and _is_complex(inputs):
         fn = _COMPLEX_UFUNCS.get(ufunc)
         if fn is None or method != "__call__":
@@ -152,7 +158,14 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
 
 
 def dispatch_function(func, args, kwargs):
-    """``__array_function__`` of traced values."""
+    """``__array_function__`` of traced values.
+
+        >>> float(fg.grad(lambda x: np.sum(np.stack([x, 2 * x])))(1.0))  # np.sum and np.stack on traced values
+        3.0
+        >>> fnp.dispatch_function(np.stack, ([np.zeros(2), np.ones(2)],), {"axis": 1})
+        array([[0., 1.],
+               [0., 1.]])
+    """
     if func not in _LINEAR_FUNCTIONS and (_is_complex(args) or _is_complex(tuple(kwargs.values()))):
         fn = _COMPLEX_FUNCTIONS.get(func)
         if fn is None:
