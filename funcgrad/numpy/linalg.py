@@ -29,7 +29,10 @@ from numpy.linalg._linalg import EighResult, EigResult, QRResult, SlogdetResult,
 
 from funcgrad import ops
 from funcgrad.ops import linalg as _ops
-from funcgrad.ops.util import dtype_of, normalize_axes, normalize_axis, shape_of
+from funcgrad.ops.util import (
+    dtype_of as _dtype_of, normalize_axes as _normalize_axes, normalize_axis as _normalize_axis,
+    shape_of as _shape_of,
+)
 
 LinAlgError = _np.linalg.LinAlgError
 
@@ -53,7 +56,7 @@ def _traced(*xs) -> bool:
 
 
 def _square(name, a):
-    s = shape_of(a)
+    s = _shape_of(a)
     if len(s) < 2:
         raise LinAlgError(f"{name}: {len(s)}-dimensional array given; the array must be at least two-dimensional")
     if s[-1] != s[-2]:
@@ -61,7 +64,7 @@ def _square(name, a):
 
 
 def _at_least_2d(name, a):
-    s = shape_of(a)
+    s = _shape_of(a)
     if len(s) < 2:
         raise LinAlgError(f"{name}: {len(s)}-dimensional array given; the array must be at least two-dimensional")
 
@@ -69,7 +72,7 @@ def _at_least_2d(name, a):
 def _real(name, a):
     """``a`` as an array of the float dtype ``numpy.linalg`` computes in (ints become float64)."""
     a = _arr(a)
-    dt = dtype_of(a)
+    dt = _dtype_of(a)
     if dt.kind == "c":
         raise TypeError(f"funcgrad.numpy.linalg.{name}: complex matrices are not supported (its derivative "
                         f"rules are for real matrices); split the matrix into real and imaginary parts")
@@ -110,8 +113,8 @@ def solve(a: Any, b: Any) -> Any:
     fnp = _fnp()
     a, b = _arr(a), _arr(b)
     _square("solve", a)
-    if len(shape_of(b)) == 1:
-        return fnp.squeeze(ops.solve(a, fnp.reshape(b, shape_of(b) + (1,))), -1)
+    if len(_shape_of(b)) == 1:
+        return fnp.squeeze(ops.solve(a, fnp.reshape(b, _shape_of(b) + (1,))), -1)
     return ops.solve(a, b)
 
 
@@ -160,7 +163,7 @@ def _symmetric_from(a, UPLO):
     """The symmetric matrix ``numpy.linalg.eigh`` reads: one triangle of ``a``, mirrored."""
     if UPLO not in ("L", "U"):
         raise ValueError(f"funcgrad.numpy.linalg.eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
-    n = shape_of(a)[-1]
+    n = _shape_of(a)[-1]
     lower = _np.tri(n, n, 0, dtype=bool)
     strict = _np.tri(n, n, -1, dtype=bool)
     if UPLO == "U":
@@ -254,7 +257,7 @@ def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: 
     if hermitian:
         _square("svd", a)
         return _svd_hermitian(a, compute_uv)
-    m, n = shape_of(a)[-2:]
+    m, n = _shape_of(a)[-2:]
     if not compute_uv:
         return _ops.svd(a)[1]
     if full_matrices and m != n:
@@ -308,7 +311,7 @@ def qr(a: Any, mode: str = "reduced") -> Any:
     fnp = _fnp()
     a = _real("qr", a)
     _at_least_2d("qr", a)
-    m, n = shape_of(a)[-2:]
+    m, n = _shape_of(a)[-2:]
     if mode == "complete" and m > n:
         q, r = _ops.qr_complete(a)
     elif m >= n:
@@ -328,7 +331,7 @@ def _rcond(a, rcond, rtol, default):
         if rtol is _NOVALUE:
             rcond = default
         elif rtol is None:
-            rcond = max(shape_of(a)[-2:]) * float(_np.finfo(dtype_of(a)).eps)
+            rcond = max(_shape_of(a)[-2:]) * float(_np.finfo(_dtype_of(a)).eps)
         else:
             rcond = rtol
     elif rtol is not _NOVALUE:
@@ -382,17 +385,17 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple:
     """
     fnp = _fnp()
     a, b = _real("lstsq", a), _arr(b)
-    if len(shape_of(a)) != 2 or len(shape_of(b)) not in (1, 2):
+    if len(_shape_of(a)) != 2 or len(_shape_of(b)) not in (1, 2):
         raise LinAlgError(f"lstsq: a must be two-dimensional and b one- or two-dimensional, got shapes "
-                          f"{shape_of(a)} and {shape_of(b)} (use fg.vmap for stacks)")
+                          f"{_shape_of(a)} and {_shape_of(b)} (use fg.vmap for stacks)")
     b = _real("lstsq", b)
-    if dtype_of(a) != dtype_of(b):
-        dt = _np.result_type(dtype_of(a), dtype_of(b))
+    if _dtype_of(a) != _dtype_of(b):
+        dt = _np.result_type(_dtype_of(a), _dtype_of(b))
         a, b = fnp.astype(a, dt), fnp.astype(b, dt)
-    m, n = shape_of(a)
-    if shape_of(b)[0] != m:
-        raise LinAlgError(f"lstsq: incompatible dimensions: a has {m} rows, b has {shape_of(b)[0]}")
-    dt = dtype_of(a)
+    m, n = _shape_of(a)
+    if _shape_of(b)[0] != m:
+        raise LinAlgError(f"lstsq: incompatible dimensions: a has {m} rows, b has {_shape_of(b)[0]}")
+    dt = _dtype_of(a)
     if rcond is None:
         rcond = float(_np.finfo(dt).eps) * max(m, n)
     s = svd(a, compute_uv=False)
@@ -401,7 +404,7 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple:
     rank = fnp.sum(fnp.astype(sg > float(rcond) * fnp.max(sg), _np.int64))
     r = b - fnp.matmul(a, x)
     resid = fnp.sum(r * r, axis=0)
-    if len(shape_of(b)) == 1:
+    if len(_shape_of(b)) == 1:
         resid = fnp.reshape(resid, (1,))
     empty = _np.zeros((0,), dt)
     if m <= n:
@@ -425,12 +428,12 @@ def matrix_rank(A: Any, tol: Any = None, hermitian: bool = False, *, rtol: Any =
     """
     fnp = _fnp()
     A = ops.stop_gradient(_arr(A))
-    if len(shape_of(A)) < 2:
+    if len(_shape_of(A)) < 2:
         return fnp.astype(fnp.any(A != 0), _np.int64)
     S = svd(A, compute_uv=False, hermitian=hermitian)
     if tol is None:
         if rtol is None:
-            rtol = max(shape_of(A)[-2:]) * _np.finfo(dtype_of(S)).eps
+            rtol = max(_shape_of(A)[-2:]) * _np.finfo(_dtype_of(S)).eps
         else:
             rtol = fnp.expand_dims(_arr(rtol), -1)
         tol = fnp.max(S, axis=-1, keepdims=True) * rtol
@@ -449,18 +452,18 @@ def tensorsolve(a: Any, b: Any, axes: Any = None) -> Any:
     """
     fnp = _fnp()
     a, b = _arr(a), _arr(b)
-    an = len(shape_of(a))
+    an = len(_shape_of(a))
     if axes is not None:
         allaxes = list(range(an))
         for k in axes:
             allaxes.remove(k)
             allaxes.insert(an, k)
         a = fnp.transpose(a, allaxes)
-    oldshape = shape_of(a)[-(an - len(shape_of(b))):]
+    oldshape = _shape_of(a)[-(an - len(_shape_of(b))):]
     prod = int(_np.prod(oldshape, dtype=_np.int64))
-    if int(_np.prod(shape_of(a), dtype=_np.int64)) != prod ** 2:
+    if int(_np.prod(_shape_of(a), dtype=_np.int64)) != prod ** 2:
         raise LinAlgError("tensorsolve: input arrays must satisfy prod(a.shape[b.ndim:]) == prod(a.shape[:b.ndim]), "
-                          f"got a.shape={shape_of(a)} and b.shape={shape_of(b)}")
+                          f"got a.shape={_shape_of(a)} and b.shape={_shape_of(b)}")
     x = solve(fnp.reshape(a, (prod, prod)), fnp.reshape(b, (prod,)))
     return fnp.reshape(x, oldshape)
 
@@ -476,7 +479,7 @@ def tensorinv(a: Any, ind: int = 2) -> Any:
     a = _arr(a)
     if ind <= 0:
         raise ValueError(f"tensorinv: ind must be a positive integer, got {ind!r}")
-    oldshape = shape_of(a)
+    oldshape = _shape_of(a)
     invshape = oldshape[ind:] + oldshape[:ind]
     prod = int(_np.prod(oldshape[ind:], dtype=_np.int64))
     if int(_np.prod(oldshape, dtype=_np.int64)) != prod ** 2:
@@ -504,7 +507,7 @@ def matrix_power(a: Any, n: int) -> Any:
     except TypeError as e:
         raise TypeError(f"matrix_power: the exponent must be a Python integer, got {type(n).__name__}") from e
     if n == 0:
-        return _np.array(_np.broadcast_to(_np.eye(shape_of(a)[-1], dtype=dtype_of(a)), shape_of(a)))
+        return _np.array(_np.broadcast_to(_np.eye(_shape_of(a)[-1], dtype=_dtype_of(a)), _shape_of(a)))
     if n < 0:
         a, n = inv(a), -n
     if n == 1:
@@ -557,16 +560,16 @@ def multi_dot(arrays: Any, *, out: Any = None) -> Any:
     if n == 2:
         return fnp.dot(arrays[0], arrays[1])
     first, last = arrays[0], arrays[-1]
-    first_1d, last_1d = len(shape_of(first)) == 1, len(shape_of(last)) == 1
+    first_1d, last_1d = len(_shape_of(first)) == 1, len(_shape_of(last)) == 1
     if first_1d:
         arrays[0] = fnp.reshape(first, (1, -1))
     if last_1d:
         arrays[-1] = fnp.reshape(last, (-1, 1))
     for x in arrays:
-        if len(shape_of(x)) != 2:
-            raise LinAlgError(f"multi_dot: {len(shape_of(x))}-dimensional array given; the inner arrays must be "
+        if len(_shape_of(x)) != 2:
+            raise LinAlgError(f"multi_dot: {len(_shape_of(x))}-dimensional array given; the inner arrays must be "
                               f"two-dimensional")
-    order = _chain_order([shape_of(x) for x in arrays])
+    order = _chain_order([_shape_of(x) for x in arrays])
 
     def product(i, j):
         if i == j:
@@ -605,7 +608,7 @@ def _vector_norm(x, axes, ord, keepdims):
     if ord == -_np.inf:
         return fnp.min(a, axes, keepdims=keepdims)
     if ord == 0:
-        return fnp.sum(fnp.astype(fnp.not_equal(x, 0), dtype_of(x)), axes, keepdims=keepdims)
+        return fnp.sum(fnp.astype(fnp.not_equal(x, 0), _dtype_of(x)), axes, keepdims=keepdims)
     if ord == 1:
         return fnp.sum(a, axes, keepdims=keepdims)
     if ord > 0:
@@ -649,7 +652,7 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     """
     fnp = _fnp()
     x = _arr(x)
-    nd = len(shape_of(x))
+    nd = len(_shape_of(x))
     if axis is None and ord is None:
         return _root(fnp.sum(x * x, tuple(range(nd)), keepdims=keepdims), 2)
     if axis is None:
@@ -659,9 +662,9 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     else:
         axis = tuple(axis)
     if len(axis) == 1:
-        return _vector_norm(x, normalize_axes(axis, nd), ord, keepdims)
+        return _vector_norm(x, _normalize_axes(axis, nd), ord, keepdims)
     if len(axis) == 2:
-        r, c = (normalize_axis(int(i), nd) for i in axis)  # numpy's order: (row, col)
+        r, c = (_normalize_axis(int(i), nd) for i in axis)  # numpy's order: (row, col)
         return _matrix_norm(x, r, c, ord, keepdims)
     raise ValueError(f"norm: improper number of dimensions to norm: axis={axis!r} on an array of dimension {nd}")
 
@@ -674,8 +677,8 @@ def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any
     array([ 5., 10.])
     """
     x = _arr(x)
-    nd = len(shape_of(x))
-    return _vector_norm(x, normalize_axes(axis, nd), ord, keepdims)
+    nd = len(_shape_of(x))
+    return _vector_norm(x, _normalize_axes(axis, nd), ord, keepdims)
 
 
 def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Any:
@@ -687,7 +690,7 @@ def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Any:
     """
     x = _arr(x)
     _at_least_2d("matrix_norm", x)
-    nd = len(shape_of(x))
+    nd = len(_shape_of(x))
     return _matrix_norm(x, nd - 2, nd - 1, ord, keepdims)
 
 
@@ -766,8 +769,8 @@ def outer(x1: Any, x2: Any, /) -> Any:
            [2., 0.]])
     """
     x1, x2 = _arr(x1), _arr(x2)
-    if len(shape_of(x1)) != 1 or len(shape_of(x2)) != 1:
-        raise ValueError(f"outer: the inputs must be one-dimensional, got shapes {shape_of(x1)} and {shape_of(x2)}")
+    if len(_shape_of(x1)) != 1 or len(_shape_of(x2)) != 1:
+        raise ValueError(f"outer: the inputs must be one-dimensional, got shapes {_shape_of(x1)} and {_shape_of(x2)}")
     return _fnp().outer(x1, x2)
 
 
