@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="session")
 def _doctest_names(doctest_namespace):
     import funcgrad as fg
     import funcgrad.numpy as fnp
