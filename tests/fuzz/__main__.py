@@ -101,6 +101,8 @@ def main(argv=None) -> int:
     parser.add_argument("--show-programs", action="store_true", help="print every functional program")
     parser.add_argument("--hypothesis", action="store_true",
                         help="draw functional programs with Hypothesis (as CI does) instead of uniformly")
+    parser.add_argument("--timeout", type=float, default=120.0,
+                        help="seconds a functional program's checks may take before it counts as an error")
     parser.add_argument("--memory", action="store_true", help="also run the long memory count")
     parser.add_argument("--calls", type=int, default=100_000, help="calls per memory count (default 100000)")
     parser.add_argument("--numba", action="store_true", help="compile every jitted signature to numba kernels")
@@ -113,7 +115,7 @@ def main(argv=None) -> int:
     failed = False
     if args.only in (None, "functional"):
         counts = functional.run(args.n, seed=args.seed, report=report, max_steps=args.max_steps,
-                                show_programs=args.show_programs, hypothesis=args.hypothesis)
+                                show_programs=args.show_programs, hypothesis=args.hypothesis, timeout=args.timeout)
         report(f"functional: {counts}")
         report(f"functional: {counts.coverage()}")
         failed |= bool(counts.mismatches or counts.errors)

@@ -39,6 +39,7 @@ from __future__ import annotations
 import itertools
 import random
 import re
+import signal
 import time
 import traceback
 from collections.abc import Callable
@@ -149,8 +150,10 @@ class _Builder:
 
     def __init__(self, ch, params, points, direction):
         self.ch, self.params = ch, params
-        probes = [tuple(p + s * PROBE * d for p, d in zip(points[0], direction)) for s in (1, -1)]
-        self.envs = [dict(_namespace("np"), **dict(zip(params, pt))) for pt in list(points) + probes]
+        # vmap with in_axes=(0, None) pairs each point's x with the program's own y: those run too
+        mixed = [(pt[0],) + points[0][1:] for pt in points[1:]] if len(params) > 1 else []
+        probes = [tuple(p + s * PROBE * d for p, d in zip(points[0], direction)) for s in (1, -1)]  # last
+        self.envs = [dict(_namespace("np"), **dict(zip(params, pt))) for pt in list(points) + mixed + probes]
         self.shapes = {p: np.shape(a) for p, a in zip(params, points[0])}
         self.lines: list[str] = []
         self.count = 0
@@ -915,12 +918,21 @@ class Counts:
         return f"mean {mean:.1f} lines; programs with " + ", ".join(f"{k}: {self.features[k]}" for k in FEATURES)
 
 
+class _Timeout(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise _Timeout
+
+
 def run(n: int, seed: int = 0, report: Callable[[str], None] = print, max_steps: int = 8,
-        show_programs: bool = False, hypothesis: bool = False) -> Counts:
+        show_programs: bool = False, hypothesis: bool = False, timeout: float | None = None) -> Counts:
     """A campaign of ``n`` programs; mismatches and errors are reported with their program and counted.
 
     Programs come from :func:`random_program` with seeds ``seed * 1_000_000 + i`` (uniform choices),
-    or with ``hypothesis=True`` from the :func:`programs` strategy, seeded with ``seed``.
+    or with ``hypothesis=True`` from the :func:`programs` strategy, seeded with ``seed``. With
+    ``timeout`` (seconds, main thread only), a program whose checks take longer is an error.
     """
     counts, seen = Counts(), set()
     start = time.perf_counter()
@@ -933,15 +945,24 @@ def run(n: int, seed: int = 0, report: Callable[[str], None] = print, max_steps:
             counts.features[name] += bool(re.search(pattern, src)) if pattern else prog.is_scalar
         if show_programs:
             report(f"# {origin}\n{src}")
+        if timeout:
+            signal.signal(signal.SIGALRM, _alarm)
+            signal.setitimer(signal.ITIMER_REAL, timeout)
         try:
             counts.checks += check(prog)
             return
+        except _Timeout:
+            counts.errors += 1
+            message = f"ERROR ({origin}): the checks took more than {timeout} s\nprogram:\n{prog.text()}\n"
         except Mismatch as err:
             counts.mismatches += 1
             message = f"MISMATCH ({origin}) {err}\n"
         except Exception:  # an error on a valid program is a finding too
             counts.errors += 1
             message = f"ERROR ({origin})\n{traceback.format_exc()}program:\n{prog.text()}\n"
+        finally:
+            if timeout:
+                signal.setitimer(signal.ITIMER_REAL, 0)
         if message not in seen:  # Hypothesis may replay an example
             seen.add(message)
             report(message)

@@ -59,6 +59,8 @@ def test_a_campaign_counts_programs_checks_mismatches_and_errors():
     assert reports == []
     assert "programs with two inputs" in counts.coverage()
     assert random_program(7).source() == random_program(7).source()  # a seed reproduces its program
+    slow = run(1, seed=1, report=reports.append, timeout=1e-4)  # a program that hangs is an error, not a hang
+    assert (slow.errors, len(reports)) == (1, 1) and "took more than" in reports[0]
 
 
 def test_found_sinc_has_exact_derivatives_at_and_near_zero():
