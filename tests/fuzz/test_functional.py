@@ -15,7 +15,7 @@ def _generated_python(monkeypatch):
     monkeypatch.setenv("FUNCGRAD_NUMBA", "never")  # a numba compile per program would not fit the budget
 
 
-@settings(max_examples=220, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=350, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
 @given(programs())
 def test_random_programs_agree_with_finite_differences_under_every_transform(prog):
     assert check(prog) >= 14
