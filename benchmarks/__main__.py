@@ -34,8 +34,7 @@ def run(names, rounds: int, records: list | None = None) -> list[str]:
         seen = [lib for row in workload.tasks.values() for lib in row]
         libs = [lib for lib in LIBRARIES if lib in seen]
         libs += [lib for lib in dict.fromkeys(seen) if lib not in libs]  # a workload's own columns, in order
-        lines.append("| task | " + " | ".join(libs) + " |")
-        lines.append("|---|" + "---|" * len(libs))
+        header = len(lines)
         for task, row in workload.tasks.items():
             times = measure(row, rounds=min(rounds, workload.rounds or rounds))
             base = times["funcgrad"]
@@ -43,7 +42,11 @@ def run(names, rounds: int, records: list | None = None) -> list[str]:
                 records += [{"workload": workload.name, "task": task, "library": lib, "seconds": times[lib]}
                             for lib in libs if lib in times]
             cells = [f"{format_time(times[lib])} ({times[lib] / base:.2f})" if lib in times else "" for lib in libs]
-            lines.append(f"| {task} | " + " | ".join(cells) + " |")
+            extra = workload.derived(times) if workload.derived is not None else {}  # e.g. scaling efficiency
+            if len(lines) == header:
+                lines.append("| task | " + " | ".join(libs + list(extra)) + " |")
+                lines.append("|---|" + "---|" * (len(libs) + len(extra)))
+            lines.append(f"| {task} | " + " | ".join(cells + list(extra.values())) + " |")
             print(lines[-1], flush=True)
     return lines
 

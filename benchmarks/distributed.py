@@ -111,7 +111,15 @@ def distributed(examples: int = EXAMPLES, n: int = JACOBIAN_N, clients: dict | N
     return Workload("distributed", distributed.__doc__, {
         f"per-example input gradients, MLP 784-512-512-10, {examples} examples, float32": grads,
         f"Jacobian of tanh(W @ x)·x by columns (jvp blocks), n = {n}": fwd,
-        f"Jacobian of tanh(W @ x)·x by rows (vjp blocks), n = {n}": rev}, rounds=3)
+        f"Jacobian of tanh(W @ x)·x by rows (vjp blocks), n = {n}": rev}, rounds=3, derived=scaling)
+
+
+def scaling(t: dict[str, float]) -> dict[str, str]:
+    """The scaling efficiency from 1 to 2 workers, and the speed-up of 2 workers over one jitted process."""
+    if "dask 1 worker" not in t or "dask 2 workers" not in t:
+        return {}
+    return {"efficiency, 1 → 2 workers": f"{t['dask 1 worker'] / (2 * t['dask 2 workers']):.0%}",
+            "speed-up of 2 workers over funcgrad.jit": f"{t['funcgrad.jit'] / t['dask 2 workers']:.2f}"}
 
 
 # ----------------------------------------------------------------------------- python -m benchmarks.distributed
@@ -156,9 +164,7 @@ def main() -> None:
     for task, row in workload.tasks.items():
         t = measure(row, rounds=workload.rounds)
         cells = [f"{format_time(t[c])} ({t[c] / t['funcgrad']:.2f})" for c in cols]
-        eff = t["dask 1 worker"] / (2 * t["dask 2 workers"])
-        print(f"| {task} | " + " | ".join(cells) + f" | {eff:.0%} | {t['funcgrad.jit'] / t['dask 2 workers']:.2f} |",
-              flush=True)
+        print(f"| {task} | " + " | ".join(cells + list(scaling(t).values())) + " |", flush=True)
     print("\n| Dask overhead (2 workers) | time |\n|---|---|")
     for name, seconds in overheads(clients[2]).items():
         print(f"| {name} | {format_time(seconds)} |")

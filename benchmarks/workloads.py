@@ -24,6 +24,7 @@ class Workload:
     title: str
     tasks: dict[str, dict[str, Callable]] = field(default_factory=dict)
     rounds: int | None = None  # at most this many rounds (for slow tasks such as new processes)
+    derived: Callable[[dict[str, float]], dict[str, str]] | None = None  # more cells, from a task's times
 
 
 # ----------------------------------------------------------------------------- small scalar gradient

@@ -312,6 +312,8 @@ def test_the_benchmark_workload_computes_the_same_derivatives_in_every_column(cl
             assert got.shape == want.shape and got.dtype == want.dtype, (task, lib)
             np.testing.assert_allclose(got, want, rtol=1e-5 if want.dtype == np.float32 else 1e-12,
                                        atol=1e-6 if want.dtype == np.float32 else 1e-14, err_msg=f"{task}: {lib}")
+    cells = w.derived({"funcgrad.jit": 3.0, "dask 1 worker": 4.0, "dask 2 workers": 2.5})
+    assert cells == {"efficiency, 1 → 2 workers": "80%", "speed-up of 2 workers over funcgrad.jit": "1.20"}
 
 
 # ----------------------------------------------------------------------------- faults (last: restarts a worker)
