@@ -201,6 +201,15 @@ def _format_param(v: Any) -> str:
     return repr(v) if isinstance(v, str) else str(v)
 
 
+def _literal_text(x: Literal, full_consts: bool = False) -> str:
+    """A literal as the printers show it: its value if 0-d, else its type (and values with ``full_consts``)."""
+    v = x.val
+    if np.ndim(v) == 0:
+        return repr(v.item() if isinstance(v, np.generic | np.ndarray) else v)
+    text = f"{dtype_short(x.aval.dtype)}{list(x.aval.shape)}"
+    return text + (f"{np.asarray(v).tolist()}" if full_consts else "")
+
+
 def pretty(ir: IR, full_consts: bool = False) -> str:
     """Render an IR as jaxpr-like text."""
     names: dict[Var, str] = {}
@@ -208,11 +217,7 @@ def pretty(ir: IR, full_consts: bool = False) -> str:
 
     def name(x) -> str:
         if isinstance(x, Literal):
-            v = x.val
-            if np.ndim(v) == 0:
-                return repr(v.item() if isinstance(v, np.generic | np.ndarray) else v)
-            text = f"{dtype_short(x.aval.dtype)}{list(x.aval.shape)}"
-            return text + (f"{np.asarray(v).tolist()}" if full_consts else "")
+            return _literal_text(x, full_consts)
         if x not in names:
             names[x] = next(gen)
         return names[x]
@@ -280,10 +285,7 @@ def _html_ir(ir: IR) -> str:
 
     def name(x) -> str:
         if isinstance(x, Literal):
-            v = x.val
-            if np.ndim(v) == 0:
-                return esc(repr(v.item() if isinstance(v, np.generic | np.ndarray) else v))
-            return esc(f"{dtype_short(x.aval.dtype)}{list(x.aval.shape)}")
+            return esc(_literal_text(x))
         if x not in names:
             names[x] = next(gen)
         return esc(names[x])
